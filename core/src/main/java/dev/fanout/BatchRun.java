@@ -1,0 +1,690 @@
+package dev.fanout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/*
+ * One execution of a Batch.
+ *
+ * Shape. The calling thread is the coordinator; it starts W = min(concurrency, items) workers and
+ * parks until the last one leaves. A worker loops: take the next ready item (a retry whose backoff
+ * has passed first, else a fresh item from the source), run one attempt, then either decide the
+ * outcome or schedule a retry in `retries` (a min-heap on due time) and go on to other work. So a
+ * backoff never holds a worker, and one item's failures never delay another item while fresh
+ * items remain. A worker leaves when the source is exhausted and no retry is pending; the worker
+ * that schedules a retry is still running, so a pending retry always has a worker to take it.
+ *
+ * Interrupts. Interruption is aimed at one attempt, never at a worker in general, so that a stale
+ * interrupt can never hit the next item or the sink. Each Worker has an `attempt` state:
+ *   IDLE -> RUNNING            (worker, before calling the task; then it re-checks `stop`)
+ *   RUNNING -> IDLE            (worker, after the task returned or threw)
+ *   RUNNING -> INTERRUPTING    (coordinator on item timeout, or whoever stops the batch), then
+ *   INTERRUPTING -> DELIVERED  after Thread.interrupt(); the worker that loses the race to go
+ *                              IDLE waits for DELIVERED and clears its interrupt status.
+ * Because `stop` is volatile and written before the stopper scans the workers, while a worker
+ * sets RUNNING before reading `stop`, either the stopper sees RUNNING and interrupts, or the worker
+ * sees the stop and does not call the task.
+ *
+ * Deadlines. Only the coordinator watches the clock. It parks until the earliest of: the batch
+ * deadline, the earliest running attempt's deadline, and now + itemTimeout (an attempt started
+ * after the coordinator parked cannot be due sooner than that).
+ *
+ * Outcomes. Collect form: each worker writes its item's slot of an array; the coordinator reads
+ * it after joining every worker (Thread.join gives the happens-before edge). Sink form: outcomes
+ * are handed to the sink under `sinkLock`, so the sink is never called concurrently.
+ *
+ * No `synchronized` anywhere (virtual threads would pin on it in Java 21).
+ */
+final class BatchRun<T, R> {
+  private static final int IDLE = 0;
+  private static final int RUNNING = 1;
+  private static final int INTERRUPTING = 2;
+  private static final int DELIVERED = 3;
+
+  private enum Stop {
+    TIMED_OUT,
+    CANCELLED,
+    FATAL,
+    SOURCE_FAILED
+  }
+
+  /** One item in flight: its attempts so far and, while waiting for a retry, when it is due. */
+  private static final class Item<T> {
+    final T value;
+    final long index;
+    int attempts;
+    long firstStart;
+    long due;
+    Exception last;
+
+    Item(T value, long index) {
+      this.value = value;
+      this.index = index;
+    }
+  }
+
+  private final class Worker implements Runnable {
+    final AtomicInteger attempt = new AtomicInteger(IDLE);
+    final Thread thread;
+    volatile long deadline; // of the running attempt, when itemTimeout is set
+    volatile boolean timedOut; // the coordinator interrupted the running attempt for its deadline
+
+    Worker(java.util.concurrent.ThreadFactory factory) {
+      Thread t = factory.newThread(this);
+      if (t == null) {
+        throw new IllegalStateException("the batch's threadFactory returned null");
+      }
+      this.thread = t;
+    }
+
+    @Override
+    public void run() {
+      try {
+        work(this);
+      } catch (Throwable t) {
+        fail(t);
+      } finally {
+        if (live.decrementAndGet() == 0) {
+          LockSupport.unpark(coordinator);
+        }
+      }
+    }
+  }
+
+  private final Batch<T> config;
+  private final Task<? super T, ? extends R> task;
+  private final Consumer<? super Outcome<T, R>> sink; // null: collect form
+  private final BatchListener<? super T> listener;
+  private final RetryPolicy retry;
+  private final long itemTimeoutNanos; // 0 = none
+
+  // Source: a list (random access) or an iterator read under `lock`.
+  private final List<T> list;
+  private final Iterator<? extends T> iterator;
+  private final AtomicLong nextIndex = new AtomicLong();
+  private boolean iteratorDone; // guarded by lock
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition retryReady = lock.newCondition();
+  private final PriorityQueue<Item<T>> retries = // guarded by lock
+      new PriorityQueue<>(Comparator.comparingLong((Item<T> i) -> i.due));
+  private final AtomicInteger pendingRetries = new AtomicInteger();
+  // Streaming sources only: items read and not yet decided (running or waiting for a retry) are
+  // at most holdCap = 2 x concurrency, so memory stays bounded however long the source is.
+  private final AtomicInteger held = new AtomicInteger();
+  private final int holdCap;
+  private volatile int idleWaiters; // workers waiting in awaitWork; written under lock
+
+  private final ReentrantLock sinkLock = new ReentrantLock();
+  private Outcome<T, R>[] slots; // collect form over a list
+  private List<Outcome<T, R>> collected; // collect form over an iterator, guarded by sinkLock
+  private long delivered;
+  private long deliveredOk; // guarded by sinkLock
+
+  private volatile Stop stop;
+  private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+  private final AtomicInteger live = new AtomicInteger();
+  private Worker[] workers; // written by the coordinator before any worker starts
+  private volatile int startedCount; // workers[0..startedCount) are started
+  private Thread coordinator;
+  private long startNanos;
+
+  BatchRun(Batch<T> config, Task<? super T, ? extends R> task, Consumer<? super Outcome<T, R>> sink) {
+    this.config = config;
+    this.task = task;
+    this.sink = sink;
+    this.listener = config.listener;
+    this.retry = config.retry;
+    this.itemTimeoutNanos = config.itemTimeout == null ? 0 : config.itemTimeout.toNanos();
+    this.list = config.items;
+    if (config.iterator != null) {
+      if (config.concurrency == 0) {
+        throw new IllegalStateException(
+            "a streaming batch (Batch.from) needs concurrency(n) before run: an unbounded source"
+                + " with one thread per item would hold every item in memory");
+      }
+      if (!config.iteratorTaken.compareAndSet(false, true)) {
+        throw new IllegalStateException(
+            "this streaming batch's source was already run; make a new Batch.from(...) for a new"
+                + " source");
+      }
+    }
+    this.iterator = config.iterator;
+    this.holdCap = iterator != null ? 2 * config.concurrency : Integer.MAX_VALUE;
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  @SuppressWarnings("unchecked")
+  BatchResult<T, R> collect() {
+    if (list != null) {
+      slots = (Outcome<T, R>[]) new Outcome<?, ?>[list.size()];
+    } else {
+      collected = new ArrayList<>();
+    }
+    execute();
+    List<Outcome<T, R>> outcomes;
+    if (slots != null) {
+      outcomes = Arrays.asList(slots);
+    } else {
+      collected.sort(Comparator.comparingLong(Outcome::index));
+      outcomes = collected;
+    }
+    return new BatchResult<>(outcomes, Duration.ofNanos(System.nanoTime() - startNanos));
+  }
+
+  Batch.Summary stream() {
+    execute();
+    return new Batch.Summary(
+        delivered,
+        deliveredOk,
+        delivered - deliveredOk,
+        Duration.ofNanos(System.nanoTime() - startNanos));
+  }
+
+  // ---------------------------------------------------------------- coordinator
+
+  private void execute() {
+    coordinator = Thread.currentThread();
+    startNanos = System.nanoTime();
+    long deadline = config.timeout == null ? Long.MAX_VALUE : startNanos + config.timeout.toNanos();
+    boolean interrupted = Thread.interrupted();
+    if (interrupted) {
+      stop(Stop.CANCELLED);
+    }
+    int count =
+        list != null ? (int) Math.min(config.concurrency, (long) list.size()) : config.concurrency;
+    workers = new BatchRun.Worker[count];
+    if (stop == null) {
+      live.set(1); // the coordinator's own hold, released once every worker is started
+      try {
+        for (int i = 0; i < count && stop == null; i++) {
+          Worker w = new Worker(config.threadFactory);
+          workers[i] = w;
+          live.incrementAndGet();
+          try {
+            w.thread.start();
+          } catch (Throwable e) {
+            live.decrementAndGet();
+            throw e;
+          }
+          startedCount = i + 1; // volatile: publishes workers[0..i] to stop()
+        }
+      } catch (Throwable e) {
+        fail(e);
+      } finally {
+        live.decrementAndGet();
+      }
+    }
+    // Park until every worker has left, watching the deadlines and our own interrupt status.
+    while (live.get() > 0) {
+      if (Thread.interrupted()) {
+        interrupted = true;
+        stop(Stop.CANCELLED);
+      }
+      long now = System.nanoTime();
+      if (now - deadline >= 0 && stop == null) {
+        stop(Stop.TIMED_OUT);
+      }
+      long wake = deadline;
+      if (itemTimeoutNanos > 0 && stop == null) {
+        wake = Math.min(wake, now + itemTimeoutNanos);
+        for (int i = 0, n = startedCount; i < n; i++) {
+          Worker w = workers[i];
+          if (w.attempt.get() == RUNNING) {
+            long d = w.deadline;
+            if (now - d >= 0) {
+              w.timedOut = true;
+              if (!interruptAttempt(w)) {
+                w.timedOut = false;
+              }
+            } else {
+              wake = Math.min(wake, d);
+            }
+          }
+        }
+      }
+      if (live.get() == 0) {
+        break;
+      }
+      if (wake == Long.MAX_VALUE) {
+        LockSupport.park(this);
+      } else {
+        long nanos = wake - System.nanoTime();
+        if (nanos > 0) {
+          LockSupport.parkNanos(this, nanos);
+        }
+      }
+    }
+    for (int i = 0, n = startedCount; i < n; i++) {
+      interrupted |= joinUninterruptibly(workers[i].thread);
+    }
+    if (stop != Stop.FATAL) {
+      finishUnstarted(); // a sink or listener that throws here sets `fatal`
+    }
+    Throwable f = fatal.get();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (f != null) {
+      throw BatchRun.<RuntimeException>sneaky(f);
+    }
+  }
+
+  private static boolean joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        return interrupted;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+  }
+
+  /** Stops the batch: no new attempts, waiting workers wake, running attempts are interrupted. */
+  private void stop(Stop reason) {
+    lock.lock();
+    try {
+      if (stop != null) {
+        return;
+      }
+      stop = reason;
+      retryReady.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (reason != Stop.SOURCE_FAILED) { // a failed source lets running items finish
+      Worker[] ws = workers;
+      for (int i = 0, n = startedCount; i < n; i++) {
+        interruptAttempt(ws[i]);
+      }
+    }
+    LockSupport.unpark(coordinator);
+  }
+
+  private boolean interruptAttempt(Worker w) {
+    if (w.attempt.compareAndSet(RUNNING, INTERRUPTING)) {
+      w.thread.interrupt();
+      w.attempt.set(DELIVERED);
+      return true;
+    }
+    return false;
+  }
+
+  /** Records a throwable that must stop the batch and be rethrown from run. */
+  private void fail(Throwable t) {
+    if (!fatal.compareAndSet(null, t)) {
+      Throwable first = fatal.get();
+      if (first != t) {
+        first.addSuppressed(t);
+      }
+    }
+    stop(Stop.FATAL);
+  }
+
+  /** After every worker has ended: fail what never finished (retries pending, never started). */
+  private void finishUnstarted() {
+    Stop reason = stop;
+    if (reason == null) {
+      return;
+    }
+    List<Item<T>> pending = new ArrayList<>(retries);
+    pending.sort(Comparator.comparingLong(i -> i.index));
+    retries.clear();
+    try {
+      for (Item<T> item : pending) {
+        decide(item, stopFailure(reason, item, null), null, false);
+      }
+      if (list != null && reason != Stop.SOURCE_FAILED) {
+        for (long i = nextIndex.get(); i < list.size(); i++) {
+          Item<T> item = new Item<>(list.get((int) i), i);
+          decide(item, stopFailure(reason, item, null), null, false);
+        }
+      }
+    } catch (Throwable t) {
+      if (!fatal.compareAndSet(null, t)) {
+        fatal.get().addSuppressed(t);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  private void work(Worker w) throws Exception {
+    Item<T> item;
+    while ((item = next()) != null) {
+      attempt(w, item);
+    }
+  }
+
+  /** The next item to attempt, or null when this worker should leave. */
+  private Item<T> next() {
+    if (stop != null) {
+      return null;
+    }
+    if (pendingRetries.get() > 0) {
+      Item<T> due = pollDueRetry();
+      if (due != null) {
+        return due;
+      }
+    }
+    Item<T> fresh = tryFresh();
+    if (fresh != null || stop != null) {
+      return fresh;
+    }
+    return awaitWork();
+  }
+
+  private Item<T> pollDueRetry() {
+    lock.lock();
+    try {
+      Item<T> head = retries.peek();
+      if (head != null && System.nanoTime() - head.due >= 0) {
+        retries.poll();
+        pendingRetries.decrementAndGet();
+        return head;
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A fresh item from the source, or null if it is exhausted or the hold cap is reached. */
+  private Item<T> tryFresh() {
+    if (list != null) {
+      long i = nextIndex.getAndIncrement();
+      if (i >= list.size()) {
+        nextIndex.set(list.size()); // keep it meaningful for finishUnstarted
+        return null;
+      }
+      return new Item<>(list.get((int) i), i);
+    }
+    while (true) {
+      int h = held.get();
+      if (h >= holdCap) {
+        return null;
+      }
+      if (held.compareAndSet(h, h + 1)) {
+        break;
+      }
+    }
+    Item<T> item = readIterator();
+    if (item == null) {
+      releaseHold();
+    }
+    return item;
+  }
+
+  private Item<T> readIterator() {
+    lock.lock();
+    try {
+      if (iteratorDone || stop != null) {
+        return null;
+      }
+      T value;
+      try {
+        if (!iterator.hasNext()) {
+          iteratorDone = true;
+          return null;
+        }
+        value = iterator.next();
+      } catch (Throwable t) {
+        iteratorDone = true;
+        fatal.compareAndSet(null, t);
+        stop(Stop.SOURCE_FAILED); // the lock is reentrant
+        return null;
+      }
+      return new Item<>(value, nextIndex.getAndIncrement());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean sourceExhausted() {
+    return list != null ? nextIndex.get() >= list.size() : iteratorDone;
+  }
+
+  private void releaseHold() {
+    held.decrementAndGet();
+    if (idleWaiters > 0) {
+      lock.lock();
+      try {
+        retryReady.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Waits until a retry falls due or (streaming) the hold cap allows another read. Returns null,
+   * telling the worker to leave, when the source is exhausted and no retry is pending, or on stop.
+   */
+  private Item<T> awaitWork() {
+    lock.lock();
+    try {
+      while (stop == null) {
+        Item<T> head = retries.peek();
+        long wait = head == null ? Long.MAX_VALUE : head.due - System.nanoTime();
+        if (wait <= 0) {
+          retries.poll();
+          pendingRetries.decrementAndGet();
+          return head;
+        }
+        boolean exhausted = sourceExhausted();
+        if (!exhausted && held.get() < holdCap) {
+          Item<T> fresh = tryFresh(); // the lock is reentrant; the source is read under it anyway
+          if (fresh != null || stop != null) {
+            return fresh;
+          }
+          continue;
+        }
+        if (head == null && exhausted) {
+          return null;
+        }
+        // A retry is pending, or every held item is running elsewhere: wait for either to move.
+        idleWaiters++;
+        try {
+          if (wait == Long.MAX_VALUE) {
+            retryReady.await();
+          } else {
+            retryReady.awaitNanos(wait);
+          }
+        } catch (InterruptedException e) {
+          // Workers are interrupted only through interruptAttempt, which targets a running task;
+          // an interrupt here comes from outside. Keep waiting unless the batch stopped.
+        } finally {
+          idleWaiters--;
+        }
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void attempt(Worker w, Item<T> item) throws Exception {
+    if (item.value == null) {
+      decide(
+          item,
+          new NullPointerException("the source returned null at index " + item.index),
+          null,
+          true);
+      return;
+    }
+    item.attempts++;
+    long now = System.nanoTime();
+    if (item.attempts == 1) {
+      item.firstStart = now;
+    }
+    if (listener != null) {
+      listener.started(item.value, item.index, item.attempts);
+    }
+    if (itemTimeoutNanos > 0) {
+      w.deadline = now + itemTimeoutNanos;
+    }
+    w.attempt.set(RUNNING);
+    R value = null;
+    Exception error = null;
+    boolean ran = false;
+    if (stop == null) {
+      ran = true;
+      try {
+        value = task.apply(item.value);
+      } catch (Exception e) {
+        error = e;
+      } catch (Throwable t) {
+        settleInterrupt(w);
+        throw t; // an Error: the worker's run() records it and stops the batch
+      }
+    }
+    boolean interruptedByUs = settleInterrupt(w);
+    boolean timedOut = interruptedByUs && w.timedOut;
+    w.timedOut = false;
+    if (!ran) {
+      item.attempts--; // the task was never called
+      decide(item, stopFailure(stop, item, null), null, false);
+      return;
+    }
+    if (error == null) {
+      decide(item, null, value, true);
+      return;
+    }
+    Stop reason = stop;
+    if (reason != null && (interruptedByUs || reason != Stop.SOURCE_FAILED)) {
+      decide(item, stopFailure(reason, item, error), null, false);
+      return;
+    }
+    if (timedOut) {
+      TimeoutException te =
+          new TimeoutException(
+              "timed out: attempt "
+                  + item.attempts
+                  + " took longer than itemTimeout "
+                  + config.itemTimeout);
+      te.initCause(error);
+      error = te;
+    }
+    RetryPolicy.Decision d = retry.decide(item.attempts, error, ThreadLocalRandom.current());
+    if (!d.retry() || reason != null) {
+      if (d.reason() != null) {
+        error.addSuppressed(new Exception(d.reason()));
+      }
+      decide(item, error, null, true);
+      return;
+    }
+    item.last = error;
+    if (listener != null) {
+      listener.retried(item.value, item.index, item.attempts, error, d.delay());
+    }
+    item.due = System.nanoTime() + d.delay().toNanos();
+    lock.lock();
+    try {
+      retries.add(item);
+      pendingRetries.incrementAndGet();
+      retryReady.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Ends the RUNNING state of a worker's attempt. Returns true if someone interrupted the attempt,
+   * in which case the interrupt has been delivered and cleared.
+   */
+  private static boolean settleInterrupt(BatchRun<?, ?>.Worker w) {
+    if (w.attempt.compareAndSet(RUNNING, IDLE)) {
+      return false;
+    }
+    while (w.attempt.get() != DELIVERED) {
+      Thread.onSpinWait();
+    }
+    Thread.interrupted();
+    w.attempt.set(IDLE);
+    return true;
+  }
+
+  private Exception stopFailure(Stop reason, Item<T> item, Exception thrown) {
+    Exception cause = thrown != null ? thrown : item.last;
+    Exception e;
+    if (reason == Stop.TIMED_OUT) {
+      e =
+          new TimeoutException(
+              "timed out: the batch timeout "
+                  + config.timeout
+                  + " passed before this item finished"
+                  + (item.attempts == 0 ? " (never started)" : ""));
+    } else {
+      e =
+          new CancellationException(
+              "cancelled: the batch was "
+                  + (reason == Stop.CANCELLED ? "interrupted" : "stopped")
+                  + " before this item finished"
+                  + (item.attempts == 0 ? " (never started)" : ""));
+    }
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
+  }
+
+  /** Records an item's final outcome and tells the listener and the sink. */
+  private void decide(Item<T> item, Exception error, R value, boolean fromWorker) {
+    Duration elapsed =
+        item.attempts == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - item.firstStart);
+    Outcome<T, R> outcome =
+        error == null
+            ? new Outcome.Success<>(item.value, item.index, item.attempts, elapsed, value)
+            : new Outcome.Failure<>(item.value, item.index, item.attempts, elapsed, error);
+    try {
+      if (listener != null) {
+        listener.finished(outcome);
+      }
+      if (slots != null) {
+        slots[(int) item.index] = outcome;
+        return;
+      }
+      sinkLock.lock();
+      try {
+        if (sink != null) {
+          sink.accept(outcome);
+        } else {
+          collected.add(outcome);
+        }
+        delivered++;
+        if (error == null) {
+          deliveredOk++;
+        }
+      } finally {
+        sinkLock.unlock();
+      }
+    } finally {
+      if (iterator != null) {
+        releaseHold(); // only now may another item be read: memory stays bounded
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.fanout;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What happened to one item of a {@link Batch}: a {@link Success} with its value or a {@link
+ * Failure} with its error. Outcomes are immutable; switch on them:
+ *
+ * {@snippet :
+ * switch (outcome) {
+ *   case Outcome.Success<Doc, String> s -> save(s.item(), s.value());
+ *   case Outcome.Failure<Doc, String> f -> log(f.item(), f.error());
+ * }
+ * }
+ *
+ * @param <T> the item type
+ * @param <R> the value type
+ */
+public sealed interface Outcome<T, R> permits Outcome.Success, Outcome.Failure {
+
+  /** The item this outcome is about. */
+  T item();
+
+  /** The item's position in the input (0-based; for a streaming source, the order it was read). */
+  long index();
+
+  /**
+   * How many times the task was called for this item; 0 when the item never started because the
+   * batch timed out or was cancelled first.
+   */
+  int attempts();
+
+  /** Time from the item's first attempt starting to its outcome being decided (zero if none). */
+  Duration elapsed();
+
+  /** Whether this is a {@link Success}. */
+  default boolean succeeded() {
+    return this instanceof Success;
+  }
+
+  /**
+   * The task returned a value.
+   *
+   * @param value what the task returned (may be {@code null})
+   */
+  record Success<T, R>(T item, long index, int attempts, Duration elapsed, R value)
+      implements Outcome<T, R> {
+    /** Checks the components. */
+    public Success {
+      Objects.requireNonNull(elapsed, "elapsed");
+    }
+  }
+
+  /**
+   * The item failed: its last attempt threw, it timed out, or the batch stopped before it
+   * finished.
+   *
+   * <p>{@code error} is what the last attempt threw. An item still unfinished when the batch's
+   * deadline passed gets a {@link java.util.concurrent.TimeoutException} whose message says "timed
+   * out"; one unfinished when the batch was cancelled (its caller interrupted) gets a {@link
+   * java.util.concurrent.CancellationException} whose message says "cancelled". In both cases the
+   * error of an earlier attempt, if any, is the cause.
+   *
+   * @param error why the item failed, never {@code null}
+   */
+  record Failure<T, R>(T item, long index, int attempts, Duration elapsed, Exception error)
+      implements Outcome<T, R> {
+    /** Checks the components. */
+    public Failure {
+      Objects.requireNonNull(elapsed, "elapsed");
+      Objects.requireNonNull(error, "error");
+    }
+  }
+}

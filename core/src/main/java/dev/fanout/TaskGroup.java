@@ -1,0 +1,660 @@
+package dev.fanout;
+
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Fail-fast: a group of tasks that succeed together or fail together. The first task to fail
+ * cancels (interrupts) the others, and {@link #join()} throws that first failure as soon as every
+ * task has ended.
+ *
+ * <p>Pick {@code TaskGroup} when one failure makes the whole answer wrong, so the other tasks are
+ * wasting work (a search page built from four backends). Pick {@link Batch} when partial results
+ * are worth keeping.
+ *
+ * <h2>Usage</h2>
+ *
+ * {@snippet :
+ * try (TaskGroup group = TaskGroup.open()) {
+ *   Subtask<List<Doc>> docs = group.fork(() -> searchDocs(q));
+ *   Subtask<List<Person>> people = group.fork(() -> searchPeople(q));
+ *   group.join();                         // throws TaskGroup.FailedException on the first failure
+ *   return new Hits(docs.get(), people.get());
+ * }
+ * }
+ *
+ * <p>The thread that calls {@link #open()} owns the group: only it may call {@link #join()} and
+ * {@link #close()}. Any thread, the group's own tasks included, may {@link #fork(Callable)} while
+ * the group is open; forking after {@code join} or {@code close} throws {@link
+ * IllegalStateException}. Each task runs in its own thread (a virtual thread unless {@link
+ * Config#threadFactory(ThreadFactory)} says otherwise).
+ *
+ * <h2>Failure</h2>
+ *
+ * The first task to throw is the group's failure: every other running task is interrupted, tasks
+ * forked afterwards do not run, and {@code join} throws a {@link FailedException} whose cause is
+ * that first exception. Later failures of the tasks' own are attached to it as suppressed
+ * exceptions, in the order they happened. A task that ends with an interrupt-shaped exception
+ * ({@link InterruptedException}, {@link ClosedByInterruptException}, an interrupted socket read)
+ * after the group cancelled it is {@linkplain Subtask.State#CANCELLED cancelled}, not failed: a
+ * cancelled sibling's interruption is never reported as the group's failure. An {@link Error} from
+ * a task also cancels the group, and {@code join} (or {@code close}) rethrows the Error itself, not
+ * wrapped, once every task has ended.
+ *
+ * <h2>Cancellation</h2>
+ *
+ * Cancellation is interruption. It reaches blocking socket reads and {@code HttpClient.send} on
+ * virtual threads, which end with an exception and close their connections. Interrupting the owner
+ * while it waits in {@code join} (or in a {@code fork} blocked at the limit) cancels the group;
+ * {@code join} then waits for every task to end and throws {@link InterruptedException}. Closing
+ * the group without joining cancels the tasks and waits for them. A group opened inside a task of
+ * another group is cancelled with it: the outer cancellation interrupts the inner owner.
+ *
+ * <h2>Timeout</h2>
+ *
+ * With {@link Config#timeout(Duration)}, the group is cancelled when the deadline (counted from
+ * {@code open}) passes, whether or not the owner is in {@code join}; {@code join} then throws a
+ * {@link FailedException} whose cause is a {@link TimeoutException}.
+ *
+ * <h2>Memory consistency effects</h2>
+ *
+ * Actions before {@code fork} happen-before the forked task; actions of every task happen-before
+ * {@code join} returns or throws. Tasks that write to distinct fields need no other
+ * synchronisation for the owner to read them after {@code join}.
+ *
+ * <h2>Costs</h2>
+ *
+ * One thread per task and a few allocations; with a limit, one semaphore permit per task. No
+ * thread is started for the group itself unless a timeout is set (one virtual thread that sleeps
+ * until the deadline).
+ *
+ * <h2>Compared with the JDK</h2>
+ *
+ * <ul>
+ *   <li>{@code ExecutorService.invokeAll} waits for every task even after one has failed, and
+ *       cancels nothing.
+ *   <li>{@code CompletableFuture.allOf} completes exceptionally on the first failure but cancels
+ *       none of the other futures (and {@code cancel} on a {@code CompletableFuture} does not
+ *       interrupt).
+ *   <li>{@code StructuredTaskScope} gives this shape with {@code Joiner.awaitAllSuccessfulOrThrow()},
+ *       but is a preview API up to JDK 25 and needs {@code --enable-preview}. {@code TaskGroup}
+ *       runs on Java 21 as is, adds a concurrency limit and a deadline, and keeps later real
+ *       failures as suppressed exceptions.
+ * </ul>
+ */
+public final class TaskGroup implements AutoCloseable {
+
+  private static final int OPEN = 0;
+  private static final int JOINED = 1;
+  private static final int CLOSED = 2;
+  private static final int WAKE_FORKERS = 1 << 24;
+
+  private enum Cancel {
+    FAILED,
+    TIMED_OUT,
+    INTERRUPTED,
+    CLOSED
+  }
+
+  private final Config config;
+  private final Thread owner;
+  private final long deadline; // System.nanoTime() based; meaningful only with a timeout
+  private final Semaphore permits; // null: no limit
+  private final ReentrantLock lock = new ReentrantLock();
+  private final List<Member<?>> members = new ArrayList<>(); // guarded by lock
+  private int phase = OPEN; // guarded by lock
+  private volatile Cancel cancelled; // written under lock, once
+  private final AtomicInteger running = new AtomicInteger();
+  private volatile boolean ownerWaiting;
+  private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+  private final AtomicReference<Throwable> firstError = new AtomicReference<>();
+  private final ConcurrentLinkedQueue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
+  private final Thread watchdog; // null without a timeout
+  private volatile boolean watchdogStop;
+
+  private TaskGroup(Config config) {
+    this.config = config;
+    this.owner = Thread.currentThread();
+    this.permits = config.limit == Integer.MAX_VALUE ? null : new Semaphore(config.limit);
+    if (config.timeout != null) {
+      this.deadline = System.nanoTime() + config.timeout.toNanos();
+      this.watchdog = Thread.ofVirtual().name("fanout-group-deadline").unstarted(this::watch);
+      this.watchdog.start();
+    } else {
+      this.deadline = 0;
+      this.watchdog = null;
+    }
+  }
+
+  /**
+   * Opens a group with no limit, no deadline, and virtual threads, owned by the calling thread.
+   *
+   * @return the group; close it (try-with-resources) on every path
+   */
+  public static TaskGroup open() {
+    return new TaskGroup(Config.DEFAULT);
+  }
+
+  /**
+   * Opens a group with the given configuration, owned by the calling thread.
+   *
+   * @param config limit, timeout and thread factory
+   * @return the group; close it (try-with-resources) on every path
+   */
+  public static TaskGroup open(Config config) {
+    Objects.requireNonNull(config, "config");
+    return new TaskGroup(config);
+  }
+
+  /** The default configuration, to adjust: {@code TaskGroup.open(TaskGroup.config().limit(4))}. */
+  public static Config config() {
+    return Config.DEFAULT;
+  }
+
+  /**
+   * Starts a task in its own thread. At the limit, waits for a running task to end first.
+   *
+   * <p>If the group has already failed, timed out or been cancelled, the task is not started and
+   * the returned subtask is {@linkplain Subtask.State#CANCELLED cancelled}. If the calling thread
+   * is interrupted while waiting for a free slot, the group is cancelled, the interrupt status is
+   * kept (so {@code join} will throw {@link InterruptedException}), and a cancelled subtask is
+   * returned.
+   *
+   * @param task the work
+   * @param <V> the value type
+   * @return a handle whose value or exception is available after {@link #join()}
+   * @throws NullPointerException if {@code task} is null
+   * @throws IllegalStateException if the group has been joined or closed
+   */
+  public <V> Subtask<V> fork(Callable<? extends V> task) {
+    Objects.requireNonNull(task, "task");
+    checkOpen();
+    if (permits != null) {
+      try {
+        permits.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        if (Thread.currentThread() == owner) {
+          cancel(Cancel.INTERRUPTED);
+        }
+        return new Member<V>(this, null);
+      }
+    }
+    return start(task);
+  }
+
+  /**
+   * Starts a task if a slot is free under the limit, without waiting.
+   *
+   * @param task the work
+   * @param <V> the value type
+   * @return the subtask, or empty when the group is at its limit. A group that has failed or been
+   *     cancelled returns a cancelled subtask, as {@link #fork(Callable)} does.
+   * @throws NullPointerException if {@code task} is null
+   * @throws IllegalStateException if the group has been joined or closed
+   */
+  public <V> Optional<Subtask<V>> tryFork(Callable<? extends V> task) {
+    Objects.requireNonNull(task, "task");
+    checkOpen();
+    if (permits != null && !permits.tryAcquire()) {
+      return cancelled != null ? Optional.of(new Member<V>(this, null)) : Optional.empty();
+    }
+    return Optional.of(start(task));
+  }
+
+  private <V> Subtask<V> start(Callable<? extends V> task) {
+    lock.lock();
+    try {
+      if (phase != OPEN) {
+        releasePermit();
+        throw new IllegalStateException(
+            "fork after " + (phase == JOINED ? "join()" : "close()") + ": open a new TaskGroup");
+      }
+      if (cancelled != null) {
+        releasePermit();
+        return new Member<V>(this, null);
+      }
+      Member<V> m = new Member<>(this, task);
+      Thread t = config.threadFactory.newThread(m);
+      if (t == null) {
+        releasePermit();
+        throw new IllegalStateException("the group's threadFactory returned null");
+      }
+      m.thread = t;
+      running.incrementAndGet();
+      try {
+        t.start();
+      } catch (Throwable e) {
+        running.decrementAndGet();
+        releasePermit();
+        throw e;
+      }
+      members.add(m);
+      return m;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits for every task to end, then reports the group's outcome. Returns normally when every
+   * task succeeded (or was cancelled only because the owner closed the group, which cannot happen
+   * before {@code join}). Calling it again reports the same outcome.
+   *
+   * @throws FailedException if a task failed (cause: the first failure; later ones suppressed) or
+   *     the deadline passed (cause: a {@link TimeoutException})
+   * @throws InterruptedException if the owner was interrupted while waiting or while forking; the
+   *     tasks were cancelled and have all ended
+   * @throws Error what a task threw, if a task threw an {@link Error}
+   * @throws WrongThreadException if called by a thread other than the owner
+   * @throws IllegalStateException if the group was closed before {@code join}
+   */
+  public void join() throws InterruptedException {
+    checkOwner("join");
+    lock.lock();
+    try {
+      if (phase == CLOSED) {
+        throw new IllegalStateException("join() after close()");
+      }
+    } finally {
+      lock.unlock();
+    }
+    boolean interrupted = awaitAll(JOINED);
+    if (interrupted || cancelled == Cancel.INTERRUPTED) {
+      Thread.interrupted(); // throwing InterruptedException clears the status, as the JDK does
+      throw new InterruptedException("interrupted while waiting in TaskGroup.join; tasks cancelled");
+    }
+    Throwable error = firstError.get();
+    if (error != null) {
+      throw TaskGroup.<RuntimeException>sneaky(error);
+    }
+    Throwable failure = firstFailure.get();
+    if (failure != null) {
+      FailedException e = new FailedException("a task failed: " + failure, failure);
+      for (Throwable later : laterFailures) {
+        e.addSuppressed(later);
+      }
+      throw e;
+    }
+    if (cancelled == Cancel.TIMED_OUT) {
+      throw new FailedException(
+          "timed out: the group's deadline of " + config.timeout + " passed",
+          new TimeoutException("TaskGroup deadline " + config.timeout + " passed"));
+    }
+  }
+
+  /**
+   * Closes the group. If it was not joined, every running task is interrupted; in any case this
+   * waits for every task to end. Ordinary task failures are not thrown from here (call {@link
+   * #join()} to see them), but an {@link Error} thrown by a task that no {@code join} reported is
+   * rethrown. Closing twice does nothing.
+   *
+   * @throws WrongThreadException if called by a thread other than the owner
+   */
+  @Override
+  public void close() {
+    checkOwner("close");
+    int was;
+    lock.lock();
+    try {
+      was = phase;
+    } finally {
+      lock.unlock();
+    }
+    if (was == CLOSED) {
+      return;
+    }
+    if (was == OPEN) {
+      cancel(Cancel.CLOSED);
+    }
+    boolean interrupted = awaitAll(CLOSED);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable error = firstError.get();
+    if (was == OPEN && error != null) {
+      throw TaskGroup.<RuntimeException>sneaky(error);
+    }
+  }
+
+  /**
+   * Waits until no task is running, then moves to {@code toPhase}, joins every task thread and the
+   * watchdog. Returns whether the owner was interrupted; an interrupt cancels the group and the
+   * wait goes on, so that no thread outlives the call.
+   */
+  private boolean awaitAll(int toPhase) {
+    boolean interrupted = false;
+    List<Member<?>> all;
+    while (true) {
+      ownerWaiting = true;
+      try {
+        while (running.get() > 0) {
+          LockSupport.park(this);
+          if (Thread.interrupted()) {
+            interrupted = true;
+            cancel(Cancel.INTERRUPTED);
+          }
+        }
+      } finally {
+        ownerWaiting = false;
+      }
+      lock.lock();
+      try {
+        if (running.get() == 0) {
+          if (phase != CLOSED) {
+            phase = toPhase;
+          }
+          all = new ArrayList<>(members);
+          break;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    if (watchdog != null) {
+      watchdogStop = true;
+      LockSupport.unpark(watchdog);
+      interrupted |= joinUninterruptibly(watchdog);
+    }
+    for (Member<?> m : all) {
+      interrupted |= joinUninterruptibly(m.thread);
+    }
+    return interrupted;
+  }
+
+  private void watch() {
+    while (!watchdogStop) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        cancel(Cancel.TIMED_OUT);
+        return;
+      }
+      LockSupport.parkNanos(this, left);
+    }
+  }
+
+  /** Cancels the group once: later forks do not run, running tasks are interrupted. */
+  private void cancel(Cancel reason) {
+    List<Member<?>> toInterrupt;
+    lock.lock();
+    try {
+      if (cancelled != null) {
+        return;
+      }
+      cancelled = reason;
+      toInterrupt = new ArrayList<>(members.size());
+      for (Member<?> m : members) {
+        if (m.state == Subtask.State.RUNNING) {
+          toInterrupt.add(m);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    Thread self = Thread.currentThread();
+    for (Member<?> m : toInterrupt) {
+      if (m.thread != self) {
+        m.thread.interrupt();
+      }
+    }
+    if (permits != null) {
+      permits.release(WAKE_FORKERS); // wake forkers blocked at the limit: they see `cancelled`
+    }
+  }
+
+  private void releasePermit() {
+    if (permits != null) {
+      permits.release();
+    }
+  }
+
+  /** Called by a task's thread when its task threw. */
+  private void taskFailed(Member<?> m, Throwable t) {
+    if (!(t instanceof Exception)) { // an Error, or a Throwable smuggled past Callable
+      if (!firstError.compareAndSet(null, t)) {
+        firstError.get().addSuppressed(t);
+      }
+      m.state = Subtask.State.FAILED;
+      cancel(Cancel.FAILED);
+      return;
+    }
+    if (cancelled != null && looksLikeInterruption(t)) {
+      m.state = Subtask.State.CANCELLED;
+      return;
+    }
+    m.state = Subtask.State.FAILED;
+    if (firstFailure.compareAndSet(null, t)) {
+      cancel(Cancel.FAILED);
+    } else {
+      laterFailures.add(t);
+    }
+  }
+
+  /** Whether a task's exception is what interrupting it would produce. */
+  static boolean looksLikeInterruption(Throwable t) {
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof InterruptedException
+          || t instanceof ClosedByInterruptException
+          || t instanceof CancellationException
+          || (t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException))
+          || (t instanceof java.net.SocketException
+              && "Closed by interrupt".equals(t.getMessage()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void taskEnded() {
+    releasePermit();
+    if (running.decrementAndGet() == 0 && ownerWaiting) {
+      LockSupport.unpark(owner);
+    }
+  }
+
+  private boolean joinedOrClosed() {
+    lock.lock();
+    try {
+      return phase != OPEN;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkOpen() {
+    lock.lock();
+    try {
+      if (phase != OPEN) {
+        throw new IllegalStateException(
+            "fork after " + (phase == JOINED ? "join()" : "close()") + ": open a new TaskGroup");
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkOwner(String what) {
+    if (Thread.currentThread() != owner) {
+      throw new WrongThreadException(
+          what + "() must be called by the thread that opened the group (" + owner + ")");
+    }
+  }
+
+  private static boolean joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        return interrupted;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E sneaky(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  /** A forked task: the runnable its thread runs and the handle the caller holds. */
+  private static final class Member<V> implements Subtask<V>, Runnable {
+    private final TaskGroup group;
+    private final Callable<? extends V> task; // null: never runs (cancelled at fork)
+    Thread thread;
+    volatile Subtask.State state;
+    private V value;
+    private Throwable exception;
+
+    Member(TaskGroup group, Callable<? extends V> task) {
+      this.group = group;
+      this.task = task;
+      this.state = task == null ? Subtask.State.CANCELLED : Subtask.State.RUNNING;
+    }
+
+    @Override
+    public void run() {
+      try {
+        if (group.cancelled != null) {
+          state = Subtask.State.CANCELLED; // cancelled between fork and start
+          return;
+        }
+        V v = task.call();
+        value = v;
+        state = Subtask.State.SUCCEEDED;
+      } catch (Throwable t) {
+        exception = t;
+        group.taskFailed(this, t);
+      } finally {
+        group.taskEnded();
+      }
+    }
+
+    @Override
+    public Subtask.State state() {
+      return state;
+    }
+
+    @Override
+    public V get() {
+      checkJoined("get");
+      Subtask.State s = state;
+      if (s != Subtask.State.SUCCEEDED) {
+        throw new IllegalStateException(
+            "get() on a subtask that did not succeed (state " + s + "); see exception()");
+      }
+      return value;
+    }
+
+    @Override
+    public Throwable exception() {
+      checkJoined("exception");
+      Subtask.State s = state;
+      if (s == Subtask.State.SUCCEEDED || s == Subtask.State.RUNNING) {
+        throw new IllegalStateException("exception() on a subtask in state " + s);
+      }
+      return exception;
+    }
+
+    private void checkJoined(String what) {
+      if (!group.joinedOrClosed()) {
+        throw new IllegalStateException(what + "() before the group's join() or close()");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Subtask[" + state + "]";
+    }
+  }
+
+  /**
+   * How a group runs its tasks: an immutable value; each method returns a copy.
+   *
+   * {@snippet :
+   * TaskGroup.open(TaskGroup.config().limit(8).timeout(Duration.ofSeconds(2)))
+   * }
+   */
+  public static final class Config {
+    static final Config DEFAULT =
+        new Config(
+            Integer.MAX_VALUE, null, Thread.ofVirtual().name("fanout-group").factory());
+
+    final int limit;
+    final Duration timeout;
+    final ThreadFactory threadFactory;
+
+    private Config(int limit, Duration timeout, ThreadFactory threadFactory) {
+      this.limit = limit;
+      this.timeout = timeout;
+      this.threadFactory = threadFactory;
+    }
+
+    /**
+     * At most {@code n} tasks run at once: {@code fork} waits for a slot, {@code tryFork} does
+     * not.
+     *
+     * @param n at least 1
+     * @return a copy with this limit
+     */
+    public Config limit(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("limit must be at least 1, was " + n);
+      }
+      return new Config(n, timeout, threadFactory);
+    }
+
+    /**
+     * Cancels the group when {@code timeout} has passed since {@code open}.
+     *
+     * @param timeout positive
+     * @return a copy with this deadline
+     */
+    public Config timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+      }
+      return new Config(limit, timeout, threadFactory);
+    }
+
+    /**
+     * Sets the factory for task threads (default: virtual threads named {@code fanout-group}).
+     *
+     * @param factory the factory
+     * @return a copy with this factory
+     */
+    public Config threadFactory(ThreadFactory factory) {
+      Objects.requireNonNull(factory, "factory");
+      return new Config(limit, timeout, factory);
+    }
+  }
+
+  /**
+   * The group failed: the cause is the first task's failure (or a {@link TimeoutException} when
+   * the deadline passed); later failures of other tasks' own are suppressed exceptions.
+   */
+  public static final class FailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    FailedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}
