@@ -140,7 +140,7 @@ final class BatchRun<T, R> {
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final AtomicInteger live = new AtomicInteger();
   private Worker[] workers; // written by the coordinator before any worker starts
-  private volatile int startedCount; // workers[0..startedCount) are started
+  private volatile int startedCount; // workers[0..startedCount) exist (started, or failed to)
   private Thread coordinator;
   private long startNanos;
 
@@ -216,6 +216,9 @@ final class BatchRun<T, R> {
         for (int i = 0; i < count && stop == null; i++) {
           Worker w = new Worker(config.threadFactory);
           workers[i] = w;
+          // Published before the start: a stop() that does not see this worker happened before
+          // it starts, so the worker sees the stop and never calls the task.
+          startedCount = i + 1;
           live.incrementAndGet();
           try {
             w.thread.start();
@@ -223,7 +226,6 @@ final class BatchRun<T, R> {
             live.decrementAndGet();
             throw e;
           }
-          startedCount = i + 1; // volatile: publishes workers[0..i] to stop()
         }
       } catch (Throwable e) {
         fail(e);

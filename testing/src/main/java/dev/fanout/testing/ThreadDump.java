@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every thread of the JVM, platform and virtual, as read from a HotSpot JSON thread dump
@@ -23,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * lists virtual threads (all of them when {@code jdk.trackAllThreads} is true, its default; only
  * those started by a thread-per-task executor when it is false). The JSON form is used rather
  * than the plain text one because it escapes thread names, so a name holding quotes or line
- * breaks cannot confuse the parser.
+ * breaks cannot confuse the parser, and because it tells which container (executor) a thread
+ * belongs to. Plain text is the fallback for the names that JDK 25's JSON writer chokes on.
  *
  * @param threads the threads by thread id, in dump order
  */
@@ -37,7 +40,7 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
    * @param virtual whether it is a virtual thread
    * @param state {@link Thread.State} name, or {@code "?"} if the dump did not say
    * @param container the thread container it was listed under, e.g. {@code "<root>"} or
-   *     {@code "java.util.concurrent.ThreadPerTaskExecutor@1b2c3d"}
+   *     {@code "java.util.concurrent.ThreadPerTaskExecutor@1b2c3d"}; {@code ""} if unknown
    * @param stack its stack frames, innermost first
    */
   record DumpedThread(
@@ -57,24 +60,34 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
    * @throws IllegalStateException if the dump cannot be parsed or lacks the calling thread
    */
   static ThreadDump take() {
+    ThreadDump dump;
+    try {
+      dump = parse(dumpTo(ThreadDumpFormat.JSON));
+    } catch (IllegalArgumentException e) {
+      // JDK 25 bug: the JSON writer throws IllegalFormatConversionException ("x !=
+      // java.lang.Character") for a thread name holding a control character other than \b \f
+      // \n \r \t. The plain text dump does not escape names, so it is the second choice.
+      dump = parseText(dumpTo(ThreadDumpFormat.TEXT_PLAIN));
+    }
+    long self = Thread.currentThread().threadId();
+    if (!dump.threads().containsKey(self)) {
+      // A dump we cannot read would make every leak check pass: refuse it loudly instead.
+      throw new IllegalStateException(
+          "the thread dump does not list the current thread #" + self
+              + "; its format is not the one this parser knows");
+    }
+    return dump;
+  }
+
+  private static String dumpTo(ThreadDumpFormat format) {
     HotSpotDiagnosticMXBean bean =
         ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-    Path file =
-        directory().resolve("threads-" + DUMP_COUNTER.incrementAndGet() + ".json");
+    Path file = directory().resolve("threads-" + DUMP_COUNTER.incrementAndGet() + ".dump");
     try {
       // dumpThreads refuses to overwrite: a leftover from a crashed run must go first.
       Files.deleteIfExists(file);
-      bean.dumpThreads(file.toString(), ThreadDumpFormat.JSON);
-      String json = Files.readString(file, StandardCharsets.UTF_8);
-      ThreadDump dump = parse(json);
-      long self = Thread.currentThread().threadId();
-      if (!dump.threads().containsKey(self)) {
-        // A dump we cannot read would make every leak check pass: refuse it loudly instead.
-        throw new IllegalStateException(
-            "thread dump " + file + " does not list the current thread #" + self
-                + "; its format is not the one this parser knows");
-      }
-      return dump;
+      bean.dumpThreads(file.toString(), format);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot dump threads to " + file, e);
     } finally {
@@ -84,6 +97,41 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
         // Best effort: the directory is deleted on exit anyway when empty.
       }
     }
+  }
+
+  /** {@code #12 "name" [virtual ]STATE 2025-01-01T00:00:00.000Z}; names are not escaped. */
+  private static final Pattern TEXT_HEADER =
+      Pattern.compile(
+          "^#(\\d+) \"(.*?)\" (virtual )?"
+              + "(NEW|RUNNABLE|BLOCKED|WAITING|TIMED_WAITING|TERMINATED) (\\d{4}-\\S+)$",
+          Pattern.MULTILINE | Pattern.DOTALL);
+
+  /**
+   * Parses a plain text thread dump (JDK 21+). It does not say which container a thread is in,
+   * so {@link DumpedThread#container()} is {@code ""}.
+   */
+  static ThreadDump parseText(String text) {
+    Map<Long, DumpedThread> threads = new LinkedHashMap<>();
+    Matcher m = TEXT_HEADER.matcher(text);
+    boolean found = m.find();
+    while (found) {
+      long tid = Long.parseLong(m.group(1));
+      String name = m.group(2);
+      boolean virtual = m.group(3) != null;
+      String state = m.group(4);
+      int bodyStart = m.end();
+      found = m.find();
+      int bodyEnd = found ? m.start() : text.length();
+      List<String> stack = new ArrayList<>();
+      for (String line : text.substring(bodyStart, bodyEnd).split("\n")) {
+        String trimmed = line.strip();
+        if (trimmed.startsWith("at ")) {
+          stack.add(trimmed.substring(3));
+        }
+      }
+      threads.putIfAbsent(tid, new DumpedThread(tid, name, virtual, state, "", List.copyOf(stack)));
+    }
+    return new ThreadDump(threads);
   }
 
   private static Path directory() {
