@@ -36,6 +36,96 @@ class BatchStressTest {
     }
   }
 
+  @Test
+  void theStreamingFormDeliversEachItemReadExactlyOnce() throws Exception {
+    long seed = System.nanoTime();
+    SplittableRandom random = new SplittableRandom(seed);
+    int rounds = 40 * scale();
+    for (int round = 0; round < rounds; round++) {
+      streamingRound(random.split(), "seed " + seed + " round " + round);
+    }
+  }
+
+  private void streamingRound(SplittableRandom r, String where) throws Exception {
+    int n = r.nextInt(0, 2000);
+    java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Iterator<Integer> source =
+        new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return read.get() < n;
+          }
+
+          @Override
+          public Integer next() {
+            return read.getAndIncrement();
+          }
+        };
+    int concurrency = r.nextInt(1, 17);
+    Batch<Integer> batch =
+        Batch.from(source)
+            .concurrency(concurrency)
+            .retry(RetryPolicy.attempts(r.nextInt(1, 4)).backoff(Duration.ZERO, Duration.ofMillis(2)));
+    if (r.nextInt(3) == 0) {
+      batch = batch.timeout(Duration.ofMillis(r.nextInt(1, 20)));
+    }
+    if (r.nextInt(4) == 0) {
+      batch = batch.itemTimeout(Duration.ofMillis(r.nextInt(1, 4)));
+    }
+    boolean interruptCaller = r.nextInt(4) == 0;
+    long interruptAfterNanos = r.nextLong(0, 5_000_000);
+    long taskSeed = r.nextLong();
+    java.util.BitSet delivered = new java.util.BitSet();
+    java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong maxAhead = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+    AtomicReference<Batch.Summary> summary = new AtomicReference<>();
+    AtomicReference<Throwable> crash = new AtomicReference<>();
+    Batch<Integer> b = batch;
+    Thread caller =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    summary.set(
+                        b.run(
+                            i -> {
+                              int kind = new SplittableRandom(taskSeed + i).nextInt(8);
+                              if (kind == 0) {
+                                throw new java.io.IOException("flaky " + i);
+                              }
+                              if (kind == 1) {
+                                Thread.sleep(1);
+                              }
+                              return i;
+                            },
+                            o -> {
+                              int idx = (int) o.index();
+                              if (delivered.get(idx)) {
+                                duplicates.incrementAndGet();
+                              }
+                              delivered.set(idx);
+                              maxAhead.accumulateAndGet(
+                                  read.get() - count.incrementAndGet(), Math::max);
+                            }));
+                  } catch (Throwable t) {
+                    crash.set(t);
+                  }
+                });
+    if (interruptCaller) {
+      Thread.sleep(Duration.ofNanos(interruptAfterNanos));
+      caller.interrupt();
+    }
+    caller.join(Duration.ofSeconds(60));
+    assertFalse(caller.isAlive(), where + ": run did not return");
+    assertEquals(null, crash.get(), where);
+    assertEquals(0, duplicates.get(), where + ": duplicated outcomes");
+    assertEquals(read.get(), delivered.cardinality(), where + ": every item read is delivered");
+    assertEquals(read.get(), summary.get().total(), where);
+    assertEquals(delivered.nextClearBit(0), read.get(), where + ": indices are 0..read-1");
+    assertTrue(maxAhead.get() <= 2L * concurrency, where + ": read ahead " + maxAhead.get());
+  }
+
   private void runRound(SplittableRandom r, String where) throws Exception {
     int n = r.nextInt(0, 300);
     List<Integer> items = IntStream.range(0, n).boxed().toList();
