@@ -40,10 +40,10 @@ import java.util.stream.Stream;
  *
  * <h2>Failure</h2>
  *
- * An {@link Exception} from the task fails only its item, after the {@link RetryPolicy} has had
- * its say; it is recorded as that item's {@link Outcome.Failure}. A retried item waits for its
- * backoff without holding a worker: the worker moves on to other items. An {@link Error} thrown by a
- * task (or anything thrown by a {@link BatchListener} or sink) is not an item failure: it stops the
+ * An {@link Exception} from the task fails only its item, after the {@link RetryPolicy} has had its
+ * say; it is recorded as that item's {@link Outcome.Failure}. A retried item waits for its backoff
+ * without holding a worker: the worker moves on to other items. An {@link Error} thrown by a task
+ * (or anything thrown by a {@link BatchListener} or sink) is not an item failure: it stops the
  * batch, every running task is interrupted, and {@code run} rethrows it once every thread has
  * ended.
  *
@@ -137,8 +137,7 @@ public final class Batch<T> {
    * @param items the items, none of them {@code null}
    * @param <T> the item type
    * @return a batch with default settings: unlimited concurrency, no timeouts, no retries
-   * @throws NullPointerException if {@code items} or any item is null (the message gives the
-   *     index)
+   * @throws NullPointerException if {@code items} or any item is null (the message gives the index)
    */
   public static <T> Batch<T> of(Collection<? extends T> items) {
     Objects.requireNonNull(items, "items");
@@ -208,15 +207,7 @@ public final class Batch<T> {
           "concurrency must be at least 1, was " + n + " (leave it unset for one thread per item)");
     }
     return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        n,
-        timeout,
-        itemTimeout,
-        retry,
-        listener,
-        threadFactory);
+        items, iterator, iteratorTaken, n, timeout, itemTimeout, retry, listener, threadFactory);
   }
 
   /**

@@ -83,9 +83,9 @@ public final class BatchResult<T, R> {
   }
 
   /**
-   * One exception for callers that want a single error: empty when every item succeeded;
-   * otherwise a {@link Batch.FailedException} whose message summarises the failures and which
-   * carries each item's error as a suppressed exception, in input order.
+   * One exception for callers that want a single error: empty when every item succeeded; otherwise
+   * a {@link Batch.FailedException} whose message summarises the failures and which carries each
+   * item's error as a suppressed exception, in input order.
    */
   public Optional<Batch.FailedException> error() {
     if (failures.isEmpty()) {

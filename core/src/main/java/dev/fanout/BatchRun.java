@@ -144,7 +144,8 @@ final class BatchRun<T, R> {
   private Thread coordinator;
   private long startNanos;
 
-  BatchRun(Batch<T> config, Task<? super T, ? extends R> task, Consumer<? super Outcome<T, R>> sink) {
+  BatchRun(
+      Batch<T> config, Task<? super T, ? extends R> task, Consumer<? super Outcome<T, R>> sink) {
     this.config = config;
     this.task = task;
     this.sink = sink;

@@ -53,8 +53,7 @@ public sealed interface Outcome<T, R> permits Outcome.Success, Outcome.Failure {
   }
 
   /**
-   * The item failed: its last attempt threw, it timed out, or the batch stopped before it
-   * finished.
+   * The item failed: its last attempt threw, it timed out, or the batch stopped before it finished.
    *
    * <p>{@code error} is what the last attempt threw. An item still unfinished when the batch's
    * deadline passed gets a {@link java.util.concurrent.TimeoutException} whose message says "timed

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A failure that carries how long the server asked the client to wait before trying again, such
- * as an HTTP 429 or 503 answer with a {@code Retry-After} header. A {@link RetryPolicy} finds it
+ * A failure that carries how long the server asked the client to wait before trying again, such as
+ * an HTTP 429 or 503 answer with a {@code Retry-After} header. A {@link RetryPolicy} finds it
  * anywhere in a failure's cause chain and waits at least that long before the next attempt, up to
  * {@link RetryPolicy#maxServerDelay(Duration)}; a longer request ends the item's retries at once.
  */

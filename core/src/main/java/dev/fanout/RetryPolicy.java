@@ -80,9 +80,9 @@ public final class RetryPolicy {
   }
 
   /**
-   * Up to {@code maxAttempts} attempts in all (the first call included), with a backoff starting
-   * at 100 ms, doubling up to 10 s, jitter 0.5, every {@link Exception} retryable, and server
-   * delays honoured up to one minute.
+   * Up to {@code maxAttempts} attempts in all (the first call included), with a backoff starting at
+   * 100 ms, doubling up to 10 s, jitter 0.5, every {@link Exception} retryable, and server delays
+   * honoured up to one minute.
    *
    * @param maxAttempts at least 1
    * @return the policy
@@ -126,8 +126,8 @@ public final class RetryPolicy {
   }
 
   /**
-   * Sets the jitter: each delay is reduced by a uniformly random fraction in {@code [0, jitter)}
-   * of itself. 0 means none; 1 means "full jitter" (anywhere between 0 and the delay). Default 0.5.
+   * Sets the jitter: each delay is reduced by a uniformly random fraction in {@code [0, jitter)} of
+   * itself. 0 means none; 1 means "full jitter" (anywhere between 0 and the delay). Default 0.5.
    *
    * @param jitter in {@code [0, 1]}
    * @return a copy
@@ -140,9 +140,9 @@ public final class RetryPolicy {
   }
 
   /**
-   * Sets which failures are worth another attempt (default: every {@link Exception}). A failure
-   * the predicate rejects ends the item's attempts at once: use this to keep permanent errors (a
-   * 400, a 403, an unsupported language pair) from being retried.
+   * Sets which failures are worth another attempt (default: every {@link Exception}). A failure the
+   * predicate rejects ends the item's attempts at once: use this to keep permanent errors (a 400, a
+   * 403, an unsupported language pair) from being retried.
    *
    * @param retryable returns true for failures that may succeed on a later attempt
    * @return a copy
@@ -168,9 +168,9 @@ public final class RetryPolicy {
   }
 
   /**
-   * Sets the longest server-given delay that is honoured (default one minute). A failure asking
-   * for more is not retried; the item fails at once with that failure, and a suppressed exception
-   * on it says that the requested delay was over the cap.
+   * Sets the longest server-given delay that is honoured (default one minute). A failure asking for
+   * more is not retried; the item fails at once with that failure, and a suppressed exception on it
+   * says that the requested delay was over the cap.
    *
    * @param cap not negative
    * @return a copy

@@ -3,13 +3,13 @@ package dev.fanout;
 import java.util.function.Supplier;
 
 /**
- * A task forked in a {@link TaskGroup}: a handle to its state and, once the group has been
- * joined, its value or its exception.
+ * A task forked in a {@link TaskGroup}: a handle to its state and, once the group has been joined,
+ * its value or its exception.
  *
  * <p>Results are read after {@link TaskGroup#join()}: {@code join} happens-after every task, so a
  * value read then needs no other synchronisation. Calling {@link #get()} or {@link #exception()}
- * while the group is still open (not yet joined or closed) throws {@link IllegalStateException}:
- * a task's result is only meaningful once the group has decided the outcome of all of them.
+ * while the group is still open (not yet joined or closed) throws {@link IllegalStateException}: a
+ * task's result is only meaningful once the group has decided the outcome of all of them.
  *
  * @param <V> the value type
  */
@@ -48,8 +48,7 @@ public interface Subtask<V> extends Supplier<V> {
    * being cancelled ({@link State#CANCELLED}; {@code null} if it never ran).
    *
    * @return the exception, or null for a cancelled subtask that never ran
-   * @throws IllegalStateException if the group has not been joined or closed, or the task
-   *     succeeded
+   * @throws IllegalStateException if the group has not been joined or closed, or the task succeeded
    */
   Throwable exception();
 }

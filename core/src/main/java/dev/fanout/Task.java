@@ -5,8 +5,8 @@ package dev.fanout;
  *
  * <p>A task may be called from many threads at once, once per attempt of each item. It should
  * respond to interruption (a blocking call that throws {@link InterruptedException} or an
- * interrupted socket read does this for free on virtual threads): interruption is how a batch
- * tells a task that its item timed out or that the batch was cancelled.
+ * interrupted socket read does this for free on virtual threads): interruption is how a batch tells
+ * a task that its item timed out or that the batch was cancelled.
  *
  * @param <T> the item type
  * @param <R> the result type

@@ -75,14 +75,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Memory consistency effects</h2>
  *
  * Actions before {@code fork} happen-before the forked task; actions of every task happen-before
- * {@code join} returns or throws. Tasks that write to distinct fields need no other
- * synchronisation for the owner to read them after {@code join}.
+ * {@code join} returns or throws. Tasks that write to distinct fields need no other synchronisation
+ * for the owner to read them after {@code join}.
  *
  * <h2>Costs</h2>
  *
- * One thread per task and a few allocations; with a limit, one semaphore permit per task. No
- * thread is started for the group itself unless a timeout is set (one virtual thread that sleeps
- * until the deadline).
+ * One thread per task and a few allocations; with a limit, one semaphore permit per task. No thread
+ * is started for the group itself unless a timeout is set (one virtual thread that sleeps until the
+ * deadline).
  *
  * <h2>Compared with the JDK</h2>
  *
@@ -92,10 +92,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code CompletableFuture.allOf} completes exceptionally on the first failure but cancels
  *       none of the other futures (and {@code cancel} on a {@code CompletableFuture} does not
  *       interrupt).
- *   <li>{@code StructuredTaskScope} gives this shape with {@code Joiner.awaitAllSuccessfulOrThrow()},
- *       but is a preview API up to JDK 25 and needs {@code --enable-preview}. {@code TaskGroup}
- *       runs on Java 21 as is, adds a concurrency limit and a deadline, and keeps later real
- *       failures as suppressed exceptions.
+ *   <li>{@code StructuredTaskScope} gives this shape with {@code
+ *       Joiner.awaitAllSuccessfulOrThrow()}, but is a preview API up to JDK 25 and needs {@code
+ *       --enable-preview}. {@code TaskGroup} runs on Java 21 as is, adds a concurrency limit and a
+ *       deadline, and keeps later real failures as suppressed exceptions.
  * </ul>
  */
 public final class TaskGroup implements AutoCloseable {
@@ -253,9 +253,9 @@ public final class TaskGroup implements AutoCloseable {
   }
 
   /**
-   * Waits for every task to end, then reports the group's outcome. Returns normally when every
-   * task succeeded (or was cancelled only because the owner closed the group, which cannot happen
-   * before {@code join}). Calling it again reports the same outcome.
+   * Waits for every task to end, then reports the group's outcome. Returns normally when every task
+   * succeeded (or was cancelled only because the owner closed the group, which cannot happen before
+   * {@code join}). Calling it again reports the same outcome.
    *
    * @throws FailedException if a task failed (cause: the first failure; later ones suppressed) or
    *     the deadline passed (cause: a {@link TimeoutException})
@@ -278,7 +278,8 @@ public final class TaskGroup implements AutoCloseable {
     boolean interrupted = awaitAll(JOINED);
     if (interrupted || cancelled == Cancel.INTERRUPTED) {
       Thread.interrupted(); // throwing InterruptedException clears the status, as the JDK does
-      throw new InterruptedException("interrupted while waiting in TaskGroup.join; tasks cancelled");
+      throw new InterruptedException(
+          "interrupted while waiting in TaskGroup.join; tasks cancelled");
     }
     Throwable error = firstError.get();
     if (error != null) {
@@ -593,8 +594,7 @@ public final class TaskGroup implements AutoCloseable {
    */
   public static final class Config {
     static final Config DEFAULT =
-        new Config(
-            Integer.MAX_VALUE, null, Thread.ofVirtual().name("fanout-group").factory());
+        new Config(Integer.MAX_VALUE, null, Thread.ofVirtual().name("fanout-group").factory());
 
     final int limit;
     final Duration timeout;
@@ -607,8 +607,7 @@ public final class TaskGroup implements AutoCloseable {
     }
 
     /**
-     * At most {@code n} tasks run at once: {@code fork} waits for a slot, {@code tryFork} does
-     * not.
+     * At most {@code n} tasks run at once: {@code fork} waits for a slot, {@code tryFork} does not.
      *
      * @param n at least 1
      * @return a copy with this limit
@@ -647,8 +646,8 @@ public final class TaskGroup implements AutoCloseable {
   }
 
   /**
-   * The group failed: the cause is the first task's failure (or a {@link TimeoutException} when
-   * the deadline passed); later failures of other tasks' own are suppressed exceptions.
+   * The group failed: the cause is the first task's failure (or a {@link TimeoutException} when the
+   * deadline passed); later failures of other tasks' own are suppressed exceptions.
    */
   public static final class FailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

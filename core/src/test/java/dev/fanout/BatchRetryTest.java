@@ -98,7 +98,10 @@ class BatchRetryTest {
     BatchResult<String, String> r =
         Batch.of(List.of("slow-to-heal", "b", "c", "d"))
             .concurrency(1)
-            .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(300), Duration.ofMillis(300)).jitter(0))
+            .retry(
+                RetryPolicy.attempts(2)
+                    .backoff(Duration.ofMillis(300), Duration.ofMillis(300))
+                    .jitter(0))
             .run(
                 s -> {
                   order.add(s);
@@ -149,7 +152,8 @@ class BatchRetryTest {
     Exception e = r.failures().get(0).error();
     assertInstanceOf(RetryLaterException.class, e);
     assertEquals(1, e.getSuppressed().length);
-    assertTrue(e.getSuppressed()[0].getMessage().contains("PT1H"), e.getSuppressed()[0].getMessage());
+    assertTrue(
+        e.getSuppressed()[0].getMessage().contains("PT1H"), e.getSuppressed()[0].getMessage());
     assertTrue(e.getSuppressed()[0].getMessage().contains("maxServerDelay PT30S"));
   }
 

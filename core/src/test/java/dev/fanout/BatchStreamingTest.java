@@ -155,7 +155,8 @@ class BatchStreamingTest {
   @Test
   void aStreamingBatchNeedsALimitAndRunsOnce() {
     Batch<Integer> unlimited = Batch.from(List.of(1).iterator());
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> unlimited.run(i -> i));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> unlimited.run(i -> i));
     assertTrue(e.getMessage().contains("concurrency"), e.getMessage());
     Batch<Integer> once = Batch.from(List.of(1).iterator()).concurrency(1);
     once.run(i -> i);

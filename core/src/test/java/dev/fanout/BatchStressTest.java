@@ -48,7 +48,8 @@ class BatchStressTest {
 
   private void streamingRound(SplittableRandom r, String where) throws Exception {
     int n = r.nextInt(0, 2000);
-    java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger read =
+        new java.util.concurrent.atomic.AtomicInteger();
     java.util.Iterator<Integer> source =
         new java.util.Iterator<>() {
           @Override
@@ -65,7 +66,8 @@ class BatchStressTest {
     Batch<Integer> batch =
         Batch.from(source)
             .concurrency(concurrency)
-            .retry(RetryPolicy.attempts(r.nextInt(1, 4)).backoff(Duration.ZERO, Duration.ofMillis(2)));
+            .retry(
+                RetryPolicy.attempts(r.nextInt(1, 4)).backoff(Duration.ZERO, Duration.ofMillis(2)));
     if (r.nextInt(3) == 0) {
       batch = batch.timeout(Duration.ofMillis(r.nextInt(1, 20)));
     }
@@ -76,7 +78,8 @@ class BatchStressTest {
     long interruptAfterNanos = r.nextLong(0, 5_000_000);
     long taskSeed = r.nextLong();
     java.util.BitSet delivered = new java.util.BitSet();
-    java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger duplicates =
+        new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicLong maxAhead = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
     AtomicReference<Batch.Summary> summary = new AtomicReference<>();

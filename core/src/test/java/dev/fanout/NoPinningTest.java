@@ -13,9 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rule 6: virtual threads pin their carrier inside {@code synchronized} on Java 21, so core's
- * main sources use none. On JDK 24+ synchronized no longer pins (JEP 491), so a runtime check on
- * the JDK 25 used here could not catch it: the sources are scanned instead.
+ * Rule 6: virtual threads pin their carrier inside {@code synchronized} on Java 21, so core's main
+ * sources use none. On JDK 24+ synchronized no longer pins (JEP 491), so a runtime check on the JDK
+ * 25 used here could not catch it: the sources are scanned instead.
  */
 class NoPinningTest {
   private static final Pattern SYNCHRONIZED = Pattern.compile("\\bsynchronized\\b");
@@ -56,11 +56,13 @@ class NoPinningTest {
   @Test
   void theScannerSeesCodeAndIgnoresProse() {
     assertTrue(SYNCHRONIZED.matcher(withoutCommentsAndStrings("synchronized (x) {}")).find());
-    assertTrue(SYNCHRONIZED.matcher(withoutCommentsAndStrings("public synchronized void f()")).find());
+    assertTrue(
+        SYNCHRONIZED.matcher(withoutCommentsAndStrings("public synchronized void f()")).find());
     assertEquals(
         false,
         SYNCHRONIZED
-            .matcher(withoutCommentsAndStrings("// synchronized\n/* synchronized */ \"synchronized\""))
+            .matcher(
+                withoutCommentsAndStrings("// synchronized\n/* synchronized */ \"synchronized\""))
             .find());
   }
 

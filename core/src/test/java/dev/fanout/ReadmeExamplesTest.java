@@ -40,12 +40,42 @@ class ReadmeExamplesTest {
   }
 
   static final class Backend {
+    final String broken;
+
+    Backend(String broken) {
+      this.broken = broken;
+    }
+
     List<Hit> search(String kind, String q) throws IOException {
-      if (kind.equals("broken")) {
+      if (kind.equals(broken)) {
         throw new IOException("502 from " + kind);
       }
       return List.of(new Hit(kind + ":" + q));
     }
+  }
+
+  /** Each README region below appears in README.md, whitespace aside. */
+  @Test
+  void readmeShowsTheseRegions() throws java.io.IOException {
+    String readme = strip(java.nio.file.Files.readString(java.nio.file.Path.of("../README.md")));
+    String self =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of("src/test/java/dev/fanout/ReadmeExamplesTest.java"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "// --- README: (\\w+) ---\\n(.*?)// --- end ---", java.util.regex.Pattern.DOTALL)
+            .matcher(self);
+    int regions = 0;
+    while (m.find()) {
+      regions++;
+      String region = strip(m.group(2));
+      assertTrue(readme.contains(region), "README.md lacks the " + m.group(1) + " example");
+    }
+    assertEquals(2, regions);
+  }
+
+  private static String strip(String s) {
+    return s.replaceAll("\\s+", "");
   }
 
   @Test
@@ -53,15 +83,16 @@ class ReadmeExamplesTest {
     List<Doc> docs = List.of(new Doc("d1", "a"), new Doc("d3", "b"), new Doc("d5", "c"));
     Upstream upstream = new Upstream();
     // --- README: Batch ---
-    BatchResult<Doc, String> result = Batch.of(docs)
-        .concurrency(16)
-        .itemTimeout(Duration.ofSeconds(30))
-        .retry(RetryPolicy.attempts(3).retryIf(e -> !(e instanceof BadRequest)))
-        .run(doc -> upstream.translate(doc));
+    BatchResult<Doc, String> result =
+        Batch.of(docs)
+            .concurrency(16)
+            .itemTimeout(Duration.ofSeconds(30))
+            .retry(RetryPolicy.attempts(3).retryIf(e -> !(e instanceof BadRequest)))
+            .run(doc -> upstream.translate(doc));
 
-    result.values();        // every translation that came back, in input order
-    result.failedItems();   // only these need another run
-    result.failures();      // per item: the error, attempts, elapsed time
+    result.values(); // every translation that came back, in input order
+    result.failedItems(); // only these need another run
+    result.failures(); // per item: the error, attempts, elapsed time
     // --- end ---
     assertEquals(List.of("A", "C"), result.values());
     assertEquals(List.of(docs.get(1)), result.failedItems());
@@ -69,12 +100,12 @@ class ReadmeExamplesTest {
     assertEquals(2, result.outcomes().get(2).attempts(), "the reset is retried");
   }
 
-  Page search(Backend backend, String q, String secondKind) throws InterruptedException {
+  Page search(Backend backend, String q) throws InterruptedException {
     // --- README: TaskGroup ---
     try (TaskGroup group = TaskGroup.open(TaskGroup.config().timeout(Duration.ofSeconds(2)))) {
       Subtask<List<Hit>> docs = group.fork(() -> backend.search("docs", q));
-      Subtask<List<Hit>> people = group.fork(() -> backend.search(secondKind, q));
-      group.join();   // the first failure interrupts the other calls and is thrown here
+      Subtask<List<Hit>> people = group.fork(() -> backend.search("people", q));
+      group.join(); // the first failure interrupts the other calls and is thrown here
       return new Page(docs.get(), people.get());
     }
     // --- end ---
@@ -82,10 +113,10 @@ class ReadmeExamplesTest {
 
   @Test
   void failFast() throws Exception {
-    Page page = search(new Backend(), "q", "people");
+    Page page = search(new Backend("none"), "q");
     assertEquals("docs:q", page.docs().get(0).title());
     TaskGroup.FailedException e =
-        assertThrows(TaskGroup.FailedException.class, () -> search(new Backend(), "q", "broken"));
+        assertThrows(TaskGroup.FailedException.class, () -> search(new Backend("people"), "q"));
     assertTrue(e.getCause().getMessage().contains("502"));
   }
 }

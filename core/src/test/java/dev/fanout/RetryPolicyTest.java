@@ -43,7 +43,9 @@ class RetryPolicyTest {
   @Test
   void jitterTakesUpToItsFractionOff() {
     RetryPolicy p =
-        RetryPolicy.attempts(3).backoff(Duration.ofMillis(1000), Duration.ofSeconds(10)).jitter(0.5);
+        RetryPolicy.attempts(3)
+            .backoff(Duration.ofMillis(1000), Duration.ofSeconds(10))
+            .jitter(0.5);
     assertEquals(Duration.ofMillis(1000), p.backoffDelay(1, fixed(0.0)));
     assertEquals(Duration.ofMillis(750), p.backoffDelay(1, fixed(0.5)));
     assertEquals(Duration.ofMillis(1500), p.backoffDelay(2, fixed(0.5)));
@@ -81,10 +83,10 @@ class RetryPolicyTest {
         IllegalArgumentException.class,
         () -> RetryPolicy.attempts(2).maxServerDelay(Duration.ofSeconds(-1)));
     assertThrows(
-        IllegalArgumentException.class,
-        () -> new RetryLaterException("x", Duration.ofSeconds(-1)));
+        IllegalArgumentException.class, () -> new RetryLaterException("x", Duration.ofSeconds(-1)));
     assertThrows(NullPointerException.class, () -> RetryPolicy.attempts(2).retryIf(null));
-    assertThrows(IllegalArgumentException.class, () -> RetryPolicy.none().nextDelay(0, new Exception()));
+    assertThrows(
+        IllegalArgumentException.class, () -> RetryPolicy.none().nextDelay(0, new Exception()));
     assertTrue(RetryPolicy.attempts(2).toString().contains("attempts=2"));
   }
 }

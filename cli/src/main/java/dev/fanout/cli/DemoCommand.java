@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The article's story, run for real on threads: the same documents through a fail-fast group and
- * through a collect-all batch, against a simulated upstream that rate-limits one tenant once.
- * Every number printed is counted while it runs, not computed.
+ * through a collect-all batch, against a simulated upstream that rate-limits one tenant once. Every
+ * number printed is counted while it runs, not computed.
  */
 @Command(
     name = "demo",
@@ -31,16 +31,32 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DemoCommand implements Callable<Integer> {
   static final String LIMITED_TENANT = "globex";
   private static final String[] TENANTS = {
-    "acme", LIMITED_TENANT, "initech", "umbrella", "hooli", "stark", "wayne", "tyrell",
-    "cyberdyne", "soylent", "wonka", "gringotts"
+    "acme",
+    LIMITED_TENANT,
+    "initech",
+    "umbrella",
+    "hooli",
+    "stark",
+    "wayne",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "wonka",
+    "gringotts"
   };
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--docs", defaultValue = "1000", description = "Documents (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--docs",
+      defaultValue = "1000",
+      description = "Documents (default ${DEFAULT-VALUE}).")
   int docs;
 
-  @Option(names = "--tenants", defaultValue = "8", description = "Tenants, 2 to 12 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tenants",
+      defaultValue = "8",
+      description = "Tenants, 2 to 12 (default ${DEFAULT-VALUE}).")
   int tenants;
 
   @Option(
@@ -182,10 +198,13 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("  never started                 %,6d%n", r.failFastNeverStarted());
     out.printf("  kept                          %,6d%n", 0);
     out.printf(
-        "  retry resends everything:     %,6d upstream calls (counted)%n%n", r.failFastRetryCalls());
+        "  retry resends everything:     %,6d upstream calls (counted)%n%n",
+        r.failFastRetryCalls());
     out.println("Collect-all (Batch; Go: WaitGroup + errors.Join)");
     out.printf("  kept                          %,6d%n", r.batchKept());
-    out.printf("  failed                        %,6d   %s%n", r.batchFailed().size(), String.join("; ", r.batchFailed()));
+    out.printf(
+        "  failed                        %,6d   %s%n",
+        r.batchFailed().size(), String.join("; ", r.batchFailed()));
     out.printf(
         "  retry resends the failures:   %,6d upstream calls (counted); %d recovered%n%n",
         r.batchRetryCalls(), r.batchRetryRecovered());

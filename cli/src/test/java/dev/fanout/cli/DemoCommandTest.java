@@ -21,7 +21,10 @@ class DemoCommandTest {
     assertEquals(400, r.failFastRetryCalls(), "fail-fast keeps nothing: the retry resends all");
     assertEquals(
         400,
-        r.failFastFinishedThenDiscarded() + r.failFastCancelledInFlight() + r.failFastNeverStarted() + 1,
+        r.failFastFinishedThenDiscarded()
+            + r.failFastCancelledInFlight()
+            + r.failFastNeverStarted()
+            + 1,
         "every document is accounted for: finished, cancelled, never started, or the failure");
     assertEquals(399, r.batchKept());
     assertEquals(1, r.batchFailed().size());

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Servers on the loopback interface for tests of clients that must give up: timeouts,
- * cancellation, interruption.
+ * Servers on the loopback interface for tests of clients that must give up: timeouts, cancellation,
+ * interruption.
  *
  * <pre>{@code
  * try (var server = LoopbackServers.silent()) {
@@ -47,9 +47,9 @@ public final class LoopbackServers {
   }
 
   /**
-   * A server that accepts every connection, reads and discards whatever the client sends, and
-   * never writes a byte back, so a client waiting for its answer blocks until it gives up. It
-   * records each connection and the moment it saw the client close it.
+   * A server that accepts every connection, reads and discards whatever the client sends, and never
+   * writes a byte back, so a client waiting for its answer blocks until it gives up. It records
+   * each connection and the moment it saw the client close it.
    *
    * <p>It runs on virtual threads (one accepting, one per connection) that all end, and all of
    * whose sockets are closed, when {@link #close()} returns.
@@ -114,8 +114,8 @@ public final class LoopbackServers {
     }
 
     /**
-     * Waits for the next connection that no earlier call returned: the first call returns the
-     * first connection accepted, the second call the second one, and so on.
+     * Waits for the next connection that no earlier call returned: the first call returns the first
+     * connection accepted, the second call the second one, and so on.
      *
      * @param timeout how long to wait
      * @return the connection
@@ -126,15 +126,20 @@ public final class LoopbackServers {
       Connection c = notYetAwaited.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (c == null) {
         throw new AssertionError(
-            "no new connection to " + address() + " within " + timeout.toMillis() + " ms ("
-                + connections.size() + " accepted in all)");
+            "no new connection to "
+                + address()
+                + " within "
+                + timeout.toMillis()
+                + " ms ("
+                + connections.size()
+                + " accepted in all)");
       }
       return c;
     }
 
     /**
-     * Stops accepting, closes every accepted socket (which the server's own closing does not
-     * count as the client closing it) and waits for the server's threads to end.
+     * Stops accepting, closes every accepted socket (which the server's own closing does not count
+     * as the client closing it) and waits for the server's threads to end.
      *
      * @throws IllegalStateException if a server thread does not end within 10 s
      */
@@ -276,7 +281,9 @@ public final class LoopbackServers {
     public Instant awaitClientClosed(Duration timeout) throws InterruptedException {
       if (!ended.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
         throw new AssertionError(
-            this + ": the client did not close the connection within " + timeout.toMillis()
+            this
+                + ": the client did not close the connection within "
+                + timeout.toMillis()
                 + " ms");
       }
       Instant at = clientClosedAt;
@@ -289,9 +296,15 @@ public final class LoopbackServers {
     @Override
     public String toString() {
       Instant at = clientClosedAt;
-      return "Connection#" + index + "[from " + socket.getRemoteSocketAddress() + ", "
-          + bytesReceived() + " bytes received, "
-          + (at != null ? "client closed (" + howClientClosed + ") at " + at
+      return "Connection#"
+          + index
+          + "[from "
+          + socket.getRemoteSocketAddress()
+          + ", "
+          + bytesReceived()
+          + " bytes received, "
+          + (at != null
+              ? "client closed (" + howClientClosed + ") at " + at
               : ended.getCount() == 0 ? "closed by the server" : "open")
           + "]";
     }

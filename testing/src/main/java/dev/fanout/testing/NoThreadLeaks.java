@@ -32,29 +32,28 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * with an {@link AssertionError} naming every thread that is new and still alive, with its id,
  * whether it is virtual, its state, the thread container it belongs to (which tells an unclosed
  * executor apart from a bare thread) and its stack. A thread that has just finished its work may
- * need a moment to terminate, so new threads get a grace period of 2 s (polled every 10 ms)
- * before they count as leaked; the configuration parameter {@value #GRACE_PARAMETER} changes it.
+ * need a moment to terminate, so new threads get a grace period of 2 s (polled every 10 ms) before
+ * they count as leaked; the configuration parameter {@value #GRACE_PARAMETER} changes it.
  *
- * <p>Virtual threads are not listed by {@link Thread#getAllStackTraces()}, so both lists come
- * from a HotSpot JSON thread dump ({@code HotSpotDiagnosticMXBean.dumpThreads}), written to a
- * temporary file, parsed and deleted. On JDK 25 it lists every virtual thread (started by
- * {@code Thread.ofVirtual().start}, by a {@code Thread.ofVirtual().factory()} thread or by
- * {@code Executors.newVirtualThreadPerTaskExecutor()}), parked or sleeping, as long as
- * {@code jdk.trackAllThreads} is true, which is its default: with {@code
- * -Djdk.trackAllThreads=false} only executor-started virtual threads appear (a warning is then
- * logged once). The build sets {@code -Djdk.trackAllThreads=true} explicitly. (JDK 25's JSON
- * writer throws on a thread name holding a control character other than {@code \b \f \n \r
- * \t}; the dump is then taken again in plain text, which does not escape names but is parsed
- * well enough.)
+ * <p>Virtual threads are not listed by {@link Thread#getAllStackTraces()}, so both lists come from
+ * a HotSpot JSON thread dump ({@code HotSpotDiagnosticMXBean.dumpThreads}), written to a temporary
+ * file, parsed and deleted. On JDK 25 it lists every virtual thread (started by {@code
+ * Thread.ofVirtual().start}, by a {@code Thread.ofVirtual().factory()} thread or by {@code
+ * Executors.newVirtualThreadPerTaskExecutor()}), parked or sleeping, as long as {@code
+ * jdk.trackAllThreads} is true, which is its default: with {@code -Djdk.trackAllThreads=false} only
+ * executor-started virtual threads appear (a warning is then logged once). The build sets {@code
+ * -Djdk.trackAllThreads=true} explicitly. (JDK 25's JSON writer throws on a thread name holding a
+ * control character other than {@code \b \f \n \r \t}; the dump is then taken again in plain text,
+ * which does not escape names but is parsed well enough.)
  *
  * <h2>Cost</h2>
  *
  * One dump before and one after each test in the normal case. Measured on JDK 25 in the Surefire
  * JVM of this module (2 cores, about 12 live threads), over runs of 300 empty tests with and
- * without the extension: 1.3 to 2.7 ms per test once warm, about 4 ms per test over the first
- * few hundred tests of a JVM (its very first dump alone takes 30 to 50 ms). One dump and parse
- * in a tight loop takes about 0.45 ms, about 3 ms with 200 more virtual threads alive. A test
- * whose threads are still winding down costs one more dump per 10 ms poll until they end.
+ * without the extension: 1.3 to 2.7 ms per test once warm, about 4 ms per test over the first few
+ * hundred tests of a JVM (its very first dump alone takes 30 to 50 ms). One dump and parse in a
+ * tight loop takes about 0.45 ms, about 3 ms with 200 more virtual threads alive. A test whose
+ * threads are still winding down costs one more dump per 10 ms poll until they end.
  *
  * <h2>Not counted as leaks</h2>
  *
@@ -76,22 +75,22 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *   <li>the I/O pollers that park virtual threads blocked on sockets and pipes. Seen on JDK 25 on
  *       Linux after a virtual thread's first socket I/O: one platform thread {@code MasterPoller}
  *       and virtual threads {@code SubPoller-0}, {@code SubPoller-1}, ... (three on a 2-core
- *       machine), listed under a {@code ThreadPerTaskExecutor} container.
- *       With {@code -Djdk.pollerMode=1} (and on JDK 21) they are {@code Read-Poller} and {@code
- *       Write-Poller} platform threads instead;
- *   <li>{@code process reaper} threads (on JDK 25 renamed {@code process reaper (pid N)} while
- *       they wait for a process);
+ *       machine), listed under a {@code ThreadPerTaskExecutor} container. With {@code
+ *       -Djdk.pollerMode=1} (and on JDK 21) they are {@code Read-Poller} and {@code Write-Poller}
+ *       platform threads instead;
+ *   <li>{@code process reaper} threads (on JDK 25 renamed {@code process reaper (pid N)} while they
+ *       wait for a process);
  *   <li>JVM daemons: {@code Reference Handler}, {@code Finalizer}, {@code Signal Dispatcher},
  *       {@code Notification Thread}, {@code Common-Cleaner}, {@code Attach Listener};
  *   <li>JFR threads ({@code JFR Recorder Thread}, {@code JFR Periodic Tasks}, ...);
- *   <li>JUnit's {@code junit-jupiter-timeout-watcher} and Surefire's {@code
- *       surefire-forkedjvm-*} threads.
+ *   <li>JUnit's {@code junit-jupiter-timeout-watcher} and Surefire's {@code surefire-forkedjvm-*}
+ *       threads.
  * </ul>
  *
  * Deliberately not on the list: {@code HttpClient-N-SelectorManager} and {@code
- * HttpClient-N-Worker-N} (close the client), {@code pool-N-thread-M} (shut the executor down),
- * user {@code ForkJoinPool}s, {@code Timer-N}, and {@code Keep-Alive-Timer}. A test that really
- * must leave a thread behind says so with {@link AllowThreadsNamed}.
+ * HttpClient-N-Worker-N} (close the client), {@code pool-N-thread-M} (shut the executor down), user
+ * {@code ForkJoinPool}s, {@code Timer-N}, and {@code Keep-Alive-Timer}. A test that really must
+ * leave a thread behind says so with {@link AllowThreadsNamed}.
  *
  * <h2>Limits</h2>
  *
@@ -117,8 +116,8 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
   static final long POLL_MILLIS = 10;
 
   /**
-   * Names of the JDK- and tool-owned threads that are not the test's doing; see the class
-   * javadoc. Carrier threads are recognised by {@link #CARRIER_THREAD_GROUP} instead.
+   * Names of the JDK- and tool-owned threads that are not the test's doing; see the class javadoc.
+   * Carrier threads are recognised by {@link #CARRIER_THREAD_GROUP} instead.
    */
   static final List<Pattern> INFRASTRUCTURE_NAMES =
       List.of(
@@ -289,8 +288,9 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
         .append(leaked.size() == 1 ? "is" : "are")
         .append(" still alive ")
         .append(graceMillis)
-        .append(" ms after it ended: stop what the test starts (join the thread, close the"
-            + " executor or client), or see @AllowThreadsNamed.");
+        .append(
+            " ms after it ended: stop what the test starts (join the thread, close the"
+                + " executor or client), or see @AllowThreadsNamed.");
     for (DumpedThread t : leaked) {
       sb.append("\n\n  \"")
           .append(t.name())
@@ -362,7 +362,9 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
         && WARNED_UNTRACKED.compareAndSet(false, true)) {
       LOG.log(
           Level.WARNING,
-          "NoThreadLeaks: -Djdk.trackAllThreads=" + track + " hides virtual threads that no"
+          "NoThreadLeaks: -Djdk.trackAllThreads="
+              + track
+              + " hides virtual threads that no"
               + " executor started from thread dumps, so their leaks go unnoticed");
     }
     return true;

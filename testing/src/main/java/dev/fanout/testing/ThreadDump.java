@@ -18,15 +18,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Every thread of the JVM, platform and virtual, as read from a HotSpot JSON thread dump
- * ({@link HotSpotDiagnosticMXBean#dumpThreads(String, ThreadDumpFormat)}).
+ * Every thread of the JVM, platform and virtual, as read from a HotSpot JSON thread dump ({@link
+ * HotSpotDiagnosticMXBean#dumpThreads(String, ThreadDumpFormat)}).
  *
  * <p>{@link Thread#getAllStackTraces()} lists platform threads only; the JSON thread dump also
  * lists virtual threads (all of them when {@code jdk.trackAllThreads} is true, its default; only
- * those started by a thread-per-task executor when it is false). The JSON form is used rather
- * than the plain text one because it escapes thread names, so a name holding quotes or line
- * breaks cannot confuse the parser, and because it tells which container (executor) a thread
- * belongs to. Plain text is the fallback for the names that JDK 25's JSON writer chokes on.
+ * those started by a thread-per-task executor when it is false). The JSON form is used rather than
+ * the plain text one because it escapes thread names, so a name holding quotes or line breaks
+ * cannot confuse the parser, and because it tells which container (executor) a thread belongs to.
+ * Plain text is the fallback for the names that JDK 25's JSON writer chokes on.
  *
  * @param threads the threads by thread id, in dump order
  */
@@ -39,8 +39,8 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
    * @param name the thread's name ({@code ""} for unnamed virtual threads)
    * @param virtual whether it is a virtual thread
    * @param state {@link Thread.State} name, or {@code "?"} if the dump did not say
-   * @param container the thread container it was listed under, e.g. {@code "<root>"} or
-   *     {@code "java.util.concurrent.ThreadPerTaskExecutor@1b2c3d"}; {@code ""} if unknown
+   * @param container the thread container it was listed under, e.g. {@code "<root>"} or {@code
+   *     "java.util.concurrent.ThreadPerTaskExecutor@1b2c3d"}; {@code ""} if unknown
    * @param stack its stack frames, innermost first
    */
   record DumpedThread(
@@ -73,7 +73,8 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
     if (!dump.threads().containsKey(self)) {
       // A dump we cannot read would make every leak check pass: refuse it loudly instead.
       throw new IllegalStateException(
-          "the thread dump does not list the current thread #" + self
+          "the thread dump does not list the current thread #"
+              + self
               + "; its format is not the one this parser knows");
     }
     return dump;
@@ -107,8 +108,8 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
           Pattern.MULTILINE | Pattern.DOTALL);
 
   /**
-   * Parses a plain text thread dump (JDK 21+). It does not say which container a thread is in,
-   * so {@link DumpedThread#container()} is {@code ""}.
+   * Parses a plain text thread dump (JDK 21+). It does not say which container a thread is in, so
+   * {@link DumpedThread#container()} is {@code ""}.
    */
   static ThreadDump parseText(String text) {
     Map<Long, DumpedThread> threads = new LinkedHashMap<>();
@@ -154,9 +155,9 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
   }
 
   /**
-   * Parses a JSON thread dump as written by JDK 21+:
-   * {@code {"threadDump": {"threadContainers": [{"container": ..., "threads": [{"tid": "12",
-   * "name": ..., "virtual": true, "state": ..., "stack": [...]}]}]}}}.
+   * Parses a JSON thread dump as written by JDK 21+: {@code {"threadDump": {"threadContainers":
+   * [{"container": ..., "threads": [{"tid": "12", "name": ..., "virtual": true, "state": ...,
+   * "stack": [...]}]}]}}}.
    *
    * @throws IllegalStateException if {@code json} does not have that shape
    */
@@ -211,9 +212,9 @@ record ThreadDump(Map<Long, DumpedThread> threads) {
   }
 
   /**
-   * A minimal JSON reader: objects become {@link LinkedHashMap}, arrays {@link ArrayList},
-   * strings {@link String}, numbers their literal text as a {@link String}, and
-   * {@code true}/{@code false}/{@code null} themselves. Enough for a thread dump, not more.
+   * A minimal JSON reader: objects become {@link LinkedHashMap}, arrays {@link ArrayList}, strings
+   * {@link String}, numbers their literal text as a {@link String}, and {@code true}/{@code
+   * false}/{@code null} themselves. Enough for a thread dump, not more.
    */
   static final class Json {
     private final String text;

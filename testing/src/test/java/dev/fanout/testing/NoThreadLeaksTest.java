@@ -29,10 +29,10 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 
 /**
- * Runs small fixture classes through the JUnit engine, with {@link NoThreadLeaks} auto-detected
- * as in the build, and checks which of them it fails: the negative control proving it can fail.
- * Every fixture registers how to stop what it leaked; {@link #cleanUp()} does so, so that these
- * tests themselves leak nothing.
+ * Runs small fixture classes through the JUnit engine, with {@link NoThreadLeaks} auto-detected as
+ * in the build, and checks which of them it fails: the negative control proving it can fail. Every
+ * fixture registers how to stop what it leaked; {@link #cleanUp()} does so, so that these tests
+ * themselves leak nothing.
  */
 class NoThreadLeaksTest {
 
@@ -187,7 +187,8 @@ class NoThreadLeaksTest {
   void unclosedForkJoinPoolFails() {
     String message = failureMessage(run(LeaksForkJoinPool.class, SHORT_GRACE_MILLIS));
 
-    assertTrue(message.matches("(?s).*\"ForkJoinPool-\\d+-worker-\\d+\" #\\d+ platform.*"), message);
+    assertTrue(
+        message.matches("(?s).*\"ForkJoinPool-\\d+-worker-\\d+\" #\\d+ platform.*"), message);
   }
 
   @TestKitOnly
@@ -204,7 +205,8 @@ class NoThreadLeaksTest {
   void unclosedHttpClientFails() {
     String message = failureMessage(run(LeaksHttpClient.class, SHORT_GRACE_MILLIS));
 
-    assertTrue(message.matches("(?s).*\"HttpClient-\\d+-SelectorManager\" #\\d+ platform.*"), message);
+    assertTrue(
+        message.matches("(?s).*\"HttpClient-\\d+-SelectorManager\" #\\d+ platform.*"), message);
   }
 
   @TestKitOnly
@@ -434,17 +436,26 @@ class NoThreadLeaksTest {
 
   private static void assertPassed(EngineExecutionResults results, int tests) {
     List<Event> failed = results.testEvents().failed().list();
-    assertTrue(failed.isEmpty(), () -> "unexpected failure: " + failed.stream()
-        .map(e -> e.getPayload(TestExecutionResult.class)
-            .flatMap(TestExecutionResult::getThrowable).map(Throwable::toString).orElse("?"))
-        .toList());
+    assertTrue(
+        failed.isEmpty(),
+        () ->
+            "unexpected failure: "
+                + failed.stream()
+                    .map(
+                        e ->
+                            e.getPayload(TestExecutionResult.class)
+                                .flatMap(TestExecutionResult::getThrowable)
+                                .map(Throwable::toString)
+                                .orElse("?"))
+                    .toList());
     results.testEvents().assertStatistics(stats -> stats.started(tests).succeeded(tests));
   }
 
   private static Throwable failure(EngineExecutionResults results) {
     List<Event> failed = results.testEvents().failed().list();
     assertEquals(1, failed.size(), () -> "failed tests: " + failed);
-    return failed.get(0)
+    return failed
+        .get(0)
         .getPayload(TestExecutionResult.class)
         .flatMap(TestExecutionResult::getThrowable)
         .orElseThrow();

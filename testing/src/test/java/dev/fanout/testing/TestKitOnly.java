@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Marks a fixture class whose tests are meant to be run only by an {@code EngineTestKit} run
- * that sets the configuration parameter {@value #PARAMETER}: some of them fail on purpose.
- * (Surefire does not pick nested classes anyway; this also keeps IDE runs off them.)
+ * Marks a fixture class whose tests are meant to be run only by an {@code EngineTestKit} run that
+ * sets the configuration parameter {@value #PARAMETER}: some of them fail on purpose. (Surefire
+ * does not pick nested classes anyway; this also keeps IDE runs off them.)
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

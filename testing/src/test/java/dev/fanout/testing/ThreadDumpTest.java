@@ -44,17 +44,19 @@ class ThreadDumpTest {
   void listsVirtualThreadsHoweverTheyWereStartedAndPlatformThreads() throws Exception {
     Thread parked = keep(Thread.ofVirtual().name("dump-parked").start(LockSupport::park));
     Thread sleeping = keep(Thread.ofVirtual().name("dump-sleeping").start(ThreadDumpTest::sleep));
-    Thread fromFactory = Thread.ofVirtual().name("dump-factory-", 0).factory()
-        .newThread(LockSupport::park);
+    Thread fromFactory =
+        Thread.ofVirtual().name("dump-factory-", 0).factory().newThread(LockSupport::park);
     keep(fromFactory).start();
     Thread platform = keep(Thread.ofPlatform().name("dump-platform").start(LockSupport::park));
     CountDownLatch running = new CountDownLatch(1);
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> task = executor.submit(() -> {
-        running.countDown();
-        LockSupport.park();
-        return null;
-      });
+      Future<?> task =
+          executor.submit(
+              () -> {
+                running.countDown();
+                LockSupport.park();
+                return null;
+              });
       running.await();
       awaitState(parked, Thread.State.WAITING);
       awaitState(sleeping, Thread.State.TIMED_WAITING);
@@ -81,10 +83,11 @@ class ThreadDumpTest {
       assertEquals("dump-factory-0", f.name());
       assertTrue(f.virtual());
 
-      List<DumpedThread> fromExecutor = dump.threads().values().stream()
-          .filter(t -> t.container().startsWith("java.util.concurrent.ThreadPerTaskExecutor@"))
-          .filter(t -> t.stack().stream().anyMatch(fr -> fr.contains("ThreadDumpTest")))
-          .toList();
+      List<DumpedThread> fromExecutor =
+          dump.threads().values().stream()
+              .filter(t -> t.container().startsWith("java.util.concurrent.ThreadPerTaskExecutor@"))
+              .filter(t -> t.stack().stream().anyMatch(fr -> fr.contains("ThreadDumpTest")))
+              .toList();
       assertEquals(1, fromExecutor.size(), dump.threads().values()::toString);
       assertTrue(fromExecutor.get(0).virtual());
 
@@ -131,7 +134,8 @@ class ThreadDumpTest {
 
   @Test
   void parsesTheJdkPlainTextLayout() {
-    String text = """
+    String text =
+        """
         1234
         2026-01-01T00:00:00.000000001Z
         25.0.3+9-LTS
@@ -153,12 +157,22 @@ class ThreadDumpTest {
 
     assertEquals(List.of(3L, 12L, 40L), List.copyOf(dump.threads().keySet()));
     assertEquals(
-        new DumpedThread(3, "main", false, "RUNNABLE", "",
+        new DumpedThread(
+            3,
+            "main",
+            false,
+            "RUNNABLE",
+            "",
             List.of("java.base/java.lang.Thread.run(Thread.java:1)")),
         dump.threads().get(3L));
     assertEquals("two\nlines", dump.threads().get(12L).name());
     assertEquals(
-        new DumpedThread(40, "", true, "TIMED_WAITING", "",
+        new DumpedThread(
+            40,
+            "",
+            true,
+            "TIMED_WAITING",
+            "",
             List.of("java.base/java.lang.Thread.sleep(Thread.java:2)", "x.Y.z(Y.java:3)")),
         dump.threads().get(40L));
   }
@@ -169,14 +183,15 @@ class ThreadDumpTest {
     CountDownLatch release = new CountDownLatch(1);
     try (ForkJoinPool pool = new ForkJoinPool(1)) {
       CompletableFuture<Thread> worker = new CompletableFuture<>();
-      pool.execute(() -> {
-        worker.complete(Thread.currentThread());
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          // asked to stop
-        }
-      });
+      pool.execute(
+          () -> {
+            worker.complete(Thread.currentThread());
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              // asked to stop
+            }
+          });
       long workerId = worker.get(10, TimeUnit.SECONDS).threadId();
       ThreadDump dump = ThreadDump.take();
       Map<Long, Thread> platform = NoThreadLeaks.platformThreads();
@@ -203,14 +218,16 @@ class ThreadDumpTest {
   void platformThreadsAreAllFound() {
     Map<Long, Thread> platform = NoThreadLeaks.platformThreads();
 
-    assertTrue(Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive)
-        .allMatch(t -> platform.containsKey(t.threadId()) || !t.isAlive()));
+    assertTrue(
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(Thread::isAlive)
+            .allMatch(t -> platform.containsKey(t.threadId()) || !t.isAlive()));
   }
 
   @Test
   void parsesTheJdkJsonLayout() {
-    String json = """
+    String json =
+        """
         {
           "threadDump": {
             "processId": "1",
@@ -235,7 +252,12 @@ class ThreadDumpTest {
 
     assertEquals(List.of(3L, 40L), List.copyOf(dump.threads().keySet()));
     assertEquals(
-        new DumpedThread(3, "main", false, "RUNNABLE", "<root>",
+        new DumpedThread(
+            3,
+            "main",
+            false,
+            "RUNNABLE",
+            "<root>",
             List.of("java.base/java.lang.Thread.run(Thread.java:1)")),
         dump.threads().get(3L));
     assertEquals("vA\"x", dump.threads().get(40L).name());
