@@ -359,7 +359,7 @@ public final class Batch<T> {
    * @param elapsed from the call to the last thread ending
    */
   public record Summary(long total, long succeeded, long failed, Duration elapsed) {
-    /** Whether every delivered outcome was a success. */
+    /** {@return whether every delivered outcome was a success} */
     public boolean allSucceeded() {
       return failed == 0;
     }
@@ -388,12 +388,12 @@ public final class Batch<T> {
       }
     }
 
-    /** How many items failed. */
+    /** {@return how many items failed} */
     public int failedCount() {
       return failed;
     }
 
-    /** How many items the batch had. */
+    /** {@return how many items the batch had} */
     public int totalCount() {
       return total;
     }

@@ -39,14 +39,14 @@ public final class BatchResult<T, R> {
     this.elapsed = elapsed;
   }
 
-  /** One outcome per item, in input order. */
+  /** {@return one outcome per item, in input order} */
   public List<Outcome<T, R>> outcomes() {
     return outcomes;
   }
 
   /**
-   * The values of the items that succeeded, in input order. A task that returned {@code null}
-   * contributes a {@code null} element.
+   * {@return the values of the items that succeeded, in input order} A task that returned {@code
+   * null} contributes a {@code null} element.
    */
   public List<R> values() {
     List<R> values = new ArrayList<>(outcomes.size() - failures.size());
@@ -58,12 +58,12 @@ public final class BatchResult<T, R> {
     return Collections.unmodifiableList(values);
   }
 
-  /** The failed outcomes, in input order. */
+  /** {@return the failed outcomes, in input order} */
   public List<Outcome.Failure<T, R>> failures() {
     return failures;
   }
 
-  /** The items that failed, in input order: feed them to the next run. */
+  /** {@return the items that failed, in input order: feed them to the next run} */
   public List<T> failedItems() {
     List<T> items = new ArrayList<>(failures.size());
     for (Outcome.Failure<T, R> f : failures) {
@@ -72,20 +72,20 @@ public final class BatchResult<T, R> {
     return Collections.unmodifiableList(items);
   }
 
-  /** Whether every item succeeded (true for an empty batch). */
+  /** {@return whether every item succeeded (true for an empty batch)} */
   public boolean allSucceeded() {
     return failures.isEmpty();
   }
 
-  /** How long {@code run} took, from the call to the last thread ending. */
+  /** {@return how long {@code run} took, from the call to the last thread ending} */
   public Duration elapsed() {
     return elapsed;
   }
 
   /**
-   * One exception for callers that want a single error: empty when every item succeeded; otherwise
-   * a {@link Batch.FailedException} whose message summarises the failures and which carries each
-   * item's error as a suppressed exception, in input order.
+   * {@return one exception for callers that want a single error} It is empty when every item
+   * succeeded; otherwise a {@link Batch.FailedException} whose message summarises the failures and
+   * which carries each item's error as a suppressed exception, in input order.
    */
   public Optional<Batch.FailedException> error() {
     if (failures.isEmpty()) {

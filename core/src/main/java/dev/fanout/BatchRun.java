@@ -78,13 +78,16 @@ final class BatchRun<T, R> {
     }
   }
 
-  private final class Worker implements Runnable {
+  /** A worker thread's runnable and its attempt state (see the essay above). */
+  private static final class Worker implements Runnable {
+    final BatchRun<?, ?> run;
     final AtomicInteger attempt = new AtomicInteger(IDLE);
     final Thread thread;
     volatile long deadline; // of the running attempt, when itemTimeout is set
     volatile boolean timedOut; // the coordinator interrupted the running attempt for its deadline
 
-    Worker(java.util.concurrent.ThreadFactory factory) {
+    Worker(BatchRun<?, ?> run, java.util.concurrent.ThreadFactory factory) {
+      this.run = run;
       Thread t = factory.newThread(this);
       if (t == null) {
         throw new IllegalStateException("the batch's threadFactory returned null");
@@ -95,12 +98,12 @@ final class BatchRun<T, R> {
     @Override
     public void run() {
       try {
-        work(this);
+        run.work(this);
       } catch (Throwable t) {
-        fail(t);
+        run.fail(t);
       } finally {
-        if (live.decrementAndGet() == 0) {
-          LockSupport.unpark(coordinator);
+        if (run.live.decrementAndGet() == 0) {
+          LockSupport.unpark(run.coordinator);
         }
       }
     }
@@ -210,12 +213,12 @@ final class BatchRun<T, R> {
     }
     int count =
         list != null ? (int) Math.min(config.concurrency, (long) list.size()) : config.concurrency;
-    workers = new BatchRun.Worker[count];
+    workers = new Worker[count];
     if (stop == null) {
       live.set(1); // the coordinator's own hold, released once every worker is started
       try {
         for (int i = 0; i < count && stop == null; i++) {
-          Worker w = new Worker(config.threadFactory);
+          Worker w = new Worker(this, config.threadFactory);
           workers[i] = w;
           // Published before the start: a stop() that does not see this worker happened before
           // it starts, so the worker sees the stop and never calls the task.
@@ -613,7 +616,7 @@ final class BatchRun<T, R> {
    * Ends the RUNNING state of a worker's attempt. Returns true if someone interrupted the attempt,
    * in which case the interrupt has been delivered and cleared.
    */
-  private static boolean settleInterrupt(BatchRun<?, ?>.Worker w) {
+  private static boolean settleInterrupt(Worker w) {
     if (w.attempt.compareAndSet(RUNNING, IDLE)) {
       return false;
     }

@@ -19,22 +19,28 @@ import java.util.Objects;
  */
 public sealed interface Outcome<T, R> permits Outcome.Success, Outcome.Failure {
 
-  /** The item this outcome is about. */
+  /** {@return the item this outcome is about} */
   T item();
 
-  /** The item's position in the input (0-based; for a streaming source, the order it was read). */
+  /**
+   * {@return the item's position in the input (0-based; for a streaming source, the order it was
+   * read)}
+   */
   long index();
 
   /**
-   * How many times the task was called for this item; 0 when the item never started because the
-   * batch timed out or was cancelled first.
+   * {@return how many times the task was called for this item} It is 0 when the item never started
+   * because the batch timed out or was cancelled first.
    */
   int attempts();
 
-  /** Time from the item's first attempt starting to its outcome being decided (zero if none). */
+  /**
+   * {@return time from the item's first attempt starting to its outcome being decided (zero if
+   * none)}
+   */
   Duration elapsed();
 
-  /** Whether this is a {@link Success}. */
+  /** {@return whether this is a {@link Success}} */
   default boolean succeeded() {
     return this instanceof Success;
   }
@@ -42,7 +48,13 @@ public sealed interface Outcome<T, R> permits Outcome.Success, Outcome.Failure {
   /**
    * The task returned a value.
    *
+   * @param item the item
+   * @param index its position in the input
+   * @param attempts how many times the task was called for it
+   * @param elapsed from its first attempt starting to its outcome
    * @param value what the task returned (may be {@code null})
+   * @param <T> the item type
+   * @param <R> the value type
    */
   record Success<T, R>(T item, long index, int attempts, Duration elapsed, R value)
       implements Outcome<T, R> {
@@ -61,7 +73,13 @@ public sealed interface Outcome<T, R> permits Outcome.Success, Outcome.Failure {
    * java.util.concurrent.CancellationException} whose message says "cancelled". In both cases the
    * error of an earlier attempt, if any, is the cause.
    *
+   * @param item the item
+   * @param index its position in the input
+   * @param attempts how many times the task was called for it (0 if never)
+   * @param elapsed from its first attempt starting to its outcome
    * @param error why the item failed, never {@code null}
+   * @param <T> the item type
+   * @param <R> the value type
    */
   record Failure<T, R>(T item, long index, int attempts, Duration elapsed, Exception error)
       implements Outcome<T, R> {

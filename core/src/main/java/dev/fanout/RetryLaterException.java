@@ -40,7 +40,7 @@ public class RetryLaterException extends Exception {
     this.retryAfter = retryAfter;
   }
 
-  /** The delay the server asked for. */
+  /** {@return the delay the server asked for} */
   public Duration retryAfter() {
     return retryAfter;
   }

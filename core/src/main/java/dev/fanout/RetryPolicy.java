@@ -74,7 +74,7 @@ public final class RetryPolicy {
     this.maxServerDelay = maxServerDelay;
   }
 
-  /** One attempt, no retries. */
+  /** {@return one attempt, no retries} */
   public static RetryPolicy none() {
     return NONE;
   }
@@ -184,7 +184,7 @@ public final class RetryPolicy {
         maxAttempts, initial, max, multiplier, jitter, retryable, serverDelay, cap);
   }
 
-  /** The most attempts an item gets, the first included. */
+  /** {@return the most attempts an item gets, the first included} */
   public int maxAttempts() {
     return maxAttempts;
   }

@@ -30,7 +30,7 @@ public interface Subtask<V> extends Supplier<V> {
     CANCELLED
   }
 
-  /** The current state; may be read at any time from any thread. */
+  /** {@return the current state; may be read at any time from any thread} */
   State state();
 
   /**

@@ -162,7 +162,10 @@ public final class TaskGroup implements AutoCloseable {
     return new TaskGroup(config);
   }
 
-  /** The default configuration, to adjust: {@code TaskGroup.open(TaskGroup.config().limit(4))}. */
+  /**
+   * {@return the default configuration, to adjust: {@code
+   * TaskGroup.open(TaskGroup.config().limit(4))}}
+   */
   public static Config config() {
     return Config.DEFAULT;
   }
