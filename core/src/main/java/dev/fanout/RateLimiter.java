@@ -22,10 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * The bucket <b>starts empty</b> and holds at most {@code burst} permits. So in any interval of
  * length T no more than {@code rate * T + burst} permits are granted, including the first second
- * and the second after an idle minute; no fixed windows, so there is no double-rate edge. Under
- * continuous demand the long-run rate is exact: permits are scheduled from the bucket's own
- * arithmetic, not from when threads happen to wake, so a late wake-up is caught up rather than
- * lost. Time is kept in 1/64 ns units, so rounding drifts by less than one part in a million.
+ * and the second after an idle minute; no fixed windows, so there is no double-rate edge. While
+ * threads wait, their permits follow the bucket's schedule, not the moments threads happen to wake:
+ * a wake-up that comes late (a busy machine) is caught up, so the long-run rate does not drift, and
+ * a log of the last {@code rate + burst} grant times keeps even the catch-up within {@code rate +
+ * burst} in every one-second interval. (The log is kept up to 65,536 permits a second; above that
+ * only the bucket's bound applies.) Time is kept in 1/64 ns units, so rounding drifts by less than
+ * one part in a million.
  *
  * <h2>Cost</h2>
  *
@@ -57,9 +60,11 @@ public final class RateLimiter {
    * State, guarded by `lock`: `emptyAt`, in ticks (1/64 ns) since `origin`, the time at which the
    * bucket was (or will be) empty; the bucket holds min(burst, (now - emptyAt) / interval)
    * permits. Taking n permits at time t: emptyAt = max(emptyAt, t - burst * interval) + n *
-   * interval (the max caps what an idle bucket stores). While threads are queued, the cap is not
-   * applied to their grants: their schedule runs from the emptyAt set when the queue formed, so
-   * a late wake-up catches up instead of losing time (no drift).
+   * interval (the max caps what an idle bucket stores). While threads are queued the cap is not
+   * applied: the queue's schedule runs from the emptyAt set when it formed, so late wake-ups are
+   * caught up (no drift). `recent` logs the last floor(rate + burst) grant times; a grant is made
+   * only if the one that many grants earlier is at least a second old, so the catch-up never puts
+   * more than rate + burst grants in any one-second interval.
    *
    * Waiters form a FIFO queue. Only the head parks with a timer; the others park until woken.
    * When the head's permits are due (plus up to 1 ms to gather more, at rates above 1,000/s), it
@@ -68,6 +73,8 @@ public final class RateLimiter {
    */
   private static final long TICKS_PER_NANO = 64;
   private static final long BATCH_WINDOW_NANOS = 1_000_000;
+  private static final long SECOND_TICKS = 1_000_000_000L * TICKS_PER_NANO;
+  private static final int MAX_WINDOW_LOG = 1 << 16;
 
   private final double rate;
   private final int burst;
@@ -76,9 +83,12 @@ public final class RateLimiter {
   private final long interval; // ticks per permit
   private final long burstTicks;
   private final long batchTicks; // 0 when the interval is at least the batch window
+  private final long[] recent; // the last `windowCap` grant times, a ring; null if too large
+  private final int windowCap; // floor(rate + burst): the most grants in any one second
 
   private final ReentrantLock lock = new ReentrantLock();
   private long emptyAt; // guarded by lock
+  private long grants; // guarded by lock: permits granted so far (indexes `recent`)
   private Node head; // guarded by lock
   private Node tail; // guarded by lock
 
@@ -114,19 +124,35 @@ public final class RateLimiter {
     this.interval = Math.round(ticks);
     this.burstTicks = interval * burst;
     long window = BATCH_WINDOW_NANOS * TICKS_PER_NANO;
-    this.batchTicks = interval < window ? window - interval : 0;
+    // Gathering more permits into one wake-up must stay within the burst, or the bucket's bound
+    // would break: at most burst - 1 extra permits, and at most one millisecond's worth.
+    this.batchTicks = Math.min(interval < window ? window - interval : 0, (burst - 1) * interval);
     this.emptyAt = 0; // starts empty
+    double cap = Math.floor(rate + burst);
+    if (cap <= MAX_WINDOW_LOG) {
+      this.windowCap = (int) cap;
+      this.recent = new long[windowCap];
+    } else {
+      this.windowCap = 0;
+      this.recent = null;
+    }
   }
 
   /**
-   * A limiter granting {@code rate} permits a second with a burst of 1: after an idle spell, one
-   * permit is available at once and the rest follow at the rate.
+   * A limiter granting {@code rate} permits a second with a burst of one millisecond's worth of
+   * permits, at least 1 (so 1 up to 1,000/s, 5 at 5,000/s): after an idle spell that many permits
+   * are available at once, and the rest follow at the rate.
    *
    * @param rate permits per second, positive (fractions allowed: 0.5 is one every 2 s)
    * @return a new limiter, empty
    */
   public static RateLimiter perSecond(double rate) {
-    return new RateLimiter(rate, 1, Ticker.system());
+    return new RateLimiter(rate, defaultBurst(rate), Ticker.system());
+  }
+
+  /** One millisecond's worth of permits, at least 1: lets fast limiters batch their wake-ups. */
+  static int defaultBurst(double rate) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.ceil(rate / 1000)));
   }
 
   /**
@@ -195,8 +221,9 @@ public final class RateLimiter {
     lock.lock();
     try {
       long now = now();
-      if (head == null && available(now) >= interval) {
+      if (head == null && available(now) >= interval && windowDue(1) <= now) {
         emptyAt = Math.max(emptyAt, now - burstTicks) + interval;
+        record(1, now);
         return true;
       }
       return false;
@@ -233,11 +260,12 @@ public final class RateLimiter {
       long now = now();
       if (head == null) {
         long base = Math.max(emptyAt, now - burstTicks);
-        if (now - base >= permits * interval) {
+        if (now - base >= permits * interval && windowDue(permits) <= now) {
           emptyAt = base + permits * interval;
+          record(permits, now);
           return true;
         }
-        emptyAt = base; // the queue forms: its schedule runs from here, uncapped
+        emptyAt = base; // a queue forms: from here its grants follow the schedule, uncapped
       }
       long due = dueTime(permits);
       long deadline = timeoutTicks == Long.MAX_VALUE ? Long.MAX_VALUE : now + timeoutTicks;
@@ -266,7 +294,35 @@ public final class RateLimiter {
     for (Node n = head; n != null; n = n.next) {
       queued += n.permits;
     }
-    return emptyAt + (queued + permits) * interval;
+    return Math.max(emptyAt + (queued + permits) * interval, windowDue(queued + permits));
+  }
+
+  /**
+   * Under the lock: the earliest time at which {@code permits} more grants keep every 1 s window at
+   * or below rate + burst (the grant {@code windowCap} before the last of them must be a second
+   * old).
+   */
+  private long windowDue(long permits) {
+    if (recent == null) {
+      return Long.MIN_VALUE;
+    }
+    long j = grants + permits - 1 - windowCap;
+    if (j < 0) {
+      return Long.MIN_VALUE;
+    }
+    if (j < grants - windowCap) {
+      return Long.MAX_VALUE / 2; // more than a window's worth at once: never (not reachable)
+    }
+    return recent[(int) (j % windowCap)] + SECOND_TICKS;
+  }
+
+  private void record(int permits, long now) {
+    if (recent != null) {
+      for (int i = 0; i < permits; i++) {
+        recent[(int) ((grants + i) % windowCap)] = now;
+      }
+    }
+    grants += permits;
   }
 
   private boolean await(Node node) throws InterruptedException {
@@ -284,6 +340,7 @@ public final class RateLimiter {
         }
         if (head == node) {
           wake = emptyAt + node.permits * interval;
+          long window = windowDue(node.permits);
           // Gather the permits due within the batch window behind us, if the rate is high.
           long gather = 0;
           for (Node n = node.next;
@@ -291,7 +348,7 @@ public final class RateLimiter {
               n = n.next) {
             gather += n.permits * interval;
           }
-          wake += Math.min(gather, batchTicks);
+          wake = Math.max(wake + Math.min(gather, batchTicks), window);
         }
         if (node.deadline != Long.MAX_VALUE) {
           if (now >= node.deadline) {
@@ -330,9 +387,14 @@ public final class RateLimiter {
   private void grantDue(long now) {
     Node n;
     boolean granted = false;
-    while ((n = head) != null && emptyAt + n.permits * interval <= now) {
+    // While a queue waits, grants follow the schedule from when it formed, so a late wake-up is
+    // caught up (no drift); the 1 s window log keeps the catch-up within rate + burst a second.
+    while ((n = head) != null
+        && emptyAt + n.permits * interval <= now
+        && windowDue(n.permits) <= now) {
       granted = true;
       emptyAt += n.permits * interval;
+      record(n.permits, now);
       head = n.next;
       if (head == null) {
         tail = null;
