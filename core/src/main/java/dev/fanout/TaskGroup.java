@@ -127,11 +127,17 @@ public final class TaskGroup implements AutoCloseable {
   private final ConcurrentLinkedQueue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
   private final Thread watchdog; // null without a timeout
   private volatile boolean watchdogStop;
+  private boolean ownerInterrupted; // owner thread only: join reports it again when called again
+  private final TimeoutException deadlinePassed; // the cause when the deadline cancels the group
 
   private TaskGroup(Config config) {
     this.config = config;
     this.owner = Thread.currentThread();
     this.permits = config.limit == Integer.MAX_VALUE ? null : new Semaphore(config.limit);
+    this.deadlinePassed =
+        config.timeout == null
+            ? null
+            : new TimeoutException("TaskGroup deadline " + config.timeout + " passed");
     if (config.timeout != null) {
       this.deadline = System.nanoTime() + config.timeout.toNanos();
       this.watchdog = Thread.ofVirtual().name("fanout-group-deadline").unstarted(this::watch);
@@ -174,10 +180,15 @@ public final class TaskGroup implements AutoCloseable {
    * Starts a task in its own thread. At the limit, waits for a running task to end first.
    *
    * <p>If the group has already failed, timed out or been cancelled, the task is not started and
-   * the returned subtask is {@linkplain Subtask.State#CANCELLED cancelled}. If the calling thread
-   * is interrupted while waiting for a free slot, the group is cancelled, the interrupt status is
-   * kept (so {@code join} will throw {@link InterruptedException}), and a cancelled subtask is
-   * returned.
+   * the returned subtask is {@linkplain Subtask.State#CANCELLED cancelled}. If the owner is
+   * interrupted while waiting for a free slot, the group is cancelled, the interrupt status is kept
+   * (so {@code join} will throw {@link InterruptedException}), and a cancelled subtask is returned;
+   * another thread interrupted there gets a cancelled subtask and keeps its interrupt status, and
+   * the group goes on.
+   *
+   * <p>With a limit, a task that forks while every slot is taken (its own included) waits for a
+   * sibling to end; if every running task does that, they wait forever. Tasks that fork should use
+   * {@link #tryFork(Callable)} or a limit above the number of forking tasks.
    *
    * @param task the work
    * @param <V> the value type
@@ -278,8 +289,8 @@ public final class TaskGroup implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    boolean interrupted = awaitAll(JOINED);
-    if (interrupted || cancelled == Cancel.INTERRUPTED) {
+    ownerInterrupted |= awaitAll(JOINED);
+    if (ownerInterrupted || cancelled == Cancel.INTERRUPTED) {
       Thread.interrupted(); // throwing InterruptedException clears the status, as the JDK does
       throw new InterruptedException(
           "interrupted while waiting in TaskGroup.join; tasks cancelled");
@@ -290,16 +301,16 @@ public final class TaskGroup implements AutoCloseable {
     }
     Throwable failure = firstFailure.get();
     if (failure != null) {
-      FailedException e = new FailedException("a task failed: " + failure, failure);
+      FailedException e =
+          new FailedException(
+              failure == deadlinePassed
+                  ? "timed out: the group's deadline of " + config.timeout + " passed"
+                  : "a task failed: " + failure,
+              failure);
       for (Throwable later : laterFailures) {
         e.addSuppressed(later);
       }
       throw e;
-    }
-    if (cancelled == Cancel.TIMED_OUT) {
-      throw new FailedException(
-          "timed out: the group's deadline of " + config.timeout + " passed",
-          new TimeoutException("TaskGroup deadline " + config.timeout + " passed"));
     }
   }
 
@@ -386,7 +397,11 @@ public final class TaskGroup implements AutoCloseable {
     while (!watchdogStop) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        cancel(Cancel.TIMED_OUT);
+        // The deadline is the group's first failure unless a task failed before it; what tasks
+        // throw after it (interrupted by it) is then suppressed or counted as cancelled.
+        if (firstFailure.compareAndSet(null, deadlinePassed)) {
+          cancel(Cancel.TIMED_OUT);
+        }
         return;
       }
       LockSupport.parkNanos(this, left);
@@ -418,7 +433,9 @@ public final class TaskGroup implements AutoCloseable {
       }
     }
     if (permits != null) {
-      permits.release(WAKE_FORKERS); // wake forkers blocked at the limit: they see `cancelled`
+      // Wake forkers blocked at the limit: they see `cancelled` and pass their permit on. Capped
+      // so that the semaphore's count cannot overflow with a limit near Integer.MAX_VALUE.
+      permits.release(Math.min(WAKE_FORKERS, Integer.MAX_VALUE - config.limit));
     }
   }
 
@@ -431,10 +448,11 @@ public final class TaskGroup implements AutoCloseable {
   /** Called by a task's thread when its task threw. */
   private void taskFailed(Member<?> m, Throwable t) {
     if (!(t instanceof Exception)) { // an Error, or a Throwable smuggled past Callable
-      if (!firstError.compareAndSet(null, t)) {
-        firstError.get().addSuppressed(t);
-      }
       m.state = Subtask.State.FAILED;
+      Throwable first = firstError.compareAndExchange(null, t);
+      if (first != null && first != t) { // the same instance twice: a shared or preallocated Error
+        first.addSuppressed(t);
+      }
       cancel(Cancel.FAILED);
       return;
     }
