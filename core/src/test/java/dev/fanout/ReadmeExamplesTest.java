@@ -71,7 +71,7 @@ class ReadmeExamplesTest {
       String region = strip(m.group(2));
       assertTrue(readme.contains(region), "README.md lacks the " + m.group(1) + " example");
     }
-    assertEquals(2, regions);
+    assertEquals(3, regions);
   }
 
   private static String strip(String s) {
@@ -109,6 +109,50 @@ class ReadmeExamplesTest {
       return new Page(docs.get(), people.get());
     }
     // --- end ---
+  }
+
+  record Job(int id) {}
+
+  @Test
+  void pipeline() throws Exception {
+    List<Job> backlog = java.util.stream.IntStream.range(0, 40).mapToObj(Job::new).toList();
+    List<Outcome<Job, Integer>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Upstream2 upstream = new Upstream2();
+    // --- README: pipeline ---
+    Channel<Job> jobs = Channel.buffered(16);
+    Thread producer =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    for (Job job : backlog) {
+                      jobs.send(job); // waits while 16 jobs are queued: back-pressure
+                    }
+                    jobs.close(); // the workers drain what is left, then stop
+                  } catch (InterruptedException e) {
+                    jobs.closeWithError(e); // the workers see the error
+                  }
+                });
+    WorkerPool.Stats stats =
+        WorkerPool.from(jobs)
+            .workers(8)
+            .rateLimiter(RateLimiter.perSecond(50)) // at most 50 calls a second, starting empty
+            .collect() // every job gets an outcome; failFast() would stop at the first error
+            .run(job -> upstream.call(job), outcome -> results.add(outcome));
+    // --- end ---
+    producer.join();
+    assertEquals(40, results.size());
+    assertEquals(39, stats.succeeded());
+    assertEquals(1, stats.failed());
+  }
+
+  static final class Upstream2 {
+    int call(Job job) throws IOException {
+      if (job.id() == 7) {
+        throw new IOException("503");
+      }
+      return job.id();
+    }
   }
 
   @Test
