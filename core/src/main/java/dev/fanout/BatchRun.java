@@ -80,11 +80,27 @@ final class BatchRun<T, R> {
 
   /** A worker thread's runnable and its attempt state (see the essay above). */
   private static final class Worker implements Runnable {
+    private static final java.lang.invoke.VarHandle ATTEMPT;
+
+    static {
+      try {
+        ATTEMPT =
+            java.lang.invoke.MethodHandles.lookup()
+                .findVarHandle(Worker.class, "attempt", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     final BatchRun<?, ?> run;
-    final AtomicInteger attempt = new AtomicInteger(IDLE);
+    volatile int attempt = IDLE; // see the essay: IDLE, RUNNING, INTERRUPTING, DELIVERED
     final Thread thread;
     volatile long deadline; // of the running attempt, when itemTimeout is set
     volatile boolean timedOut; // the coordinator interrupted the running attempt for its deadline
+
+    boolean casAttempt(int expected, int next) {
+      return ATTEMPT.compareAndSet(this, expected, next);
+    }
 
     Worker(BatchRun<?, ?> run, java.util.concurrent.ThreadFactory factory) {
       this.run = run;
@@ -120,7 +136,7 @@ final class BatchRun<T, R> {
   private final List<T> list;
   private final Iterator<? extends T> iterator;
   private final AtomicLong nextIndex = new AtomicLong();
-  private boolean iteratorDone; // guarded by lock
+  private volatile boolean iteratorDone; // written under lock
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition retryReady = lock.newCondition();
@@ -252,7 +268,7 @@ final class BatchRun<T, R> {
         wake = Math.min(wake, now + itemTimeoutNanos);
         for (int i = 0, n = startedCount; i < n; i++) {
           Worker w = workers[i];
-          if (w.attempt.get() == RUNNING) {
+          if (w.attempt == RUNNING) {
             long d = w.deadline;
             if (now - d >= 0) {
               w.timedOut = true;
@@ -326,9 +342,9 @@ final class BatchRun<T, R> {
   }
 
   private boolean interruptAttempt(Worker w) {
-    if (w.attempt.compareAndSet(RUNNING, INTERRUPTING)) {
+    if (w.casAttempt(RUNNING, INTERRUPTING)) {
       w.thread.interrupt();
-      w.attempt.set(DELIVERED);
+      w.attempt = DELIVERED;
       return true;
     }
     return false;
@@ -395,6 +411,11 @@ final class BatchRun<T, R> {
     if (fresh != null || stop != null) {
       return fresh;
     }
+    if (pendingRetries.get() == 0 && sourceExhausted()) {
+      // Safe to leave without the lock: a retry scheduled from now on is scheduled by a worker
+      // that is still running its attempt, and that worker will take it.
+      return null;
+    }
     return awaitWork();
   }
 
@@ -418,8 +439,7 @@ final class BatchRun<T, R> {
     if (list != null) {
       long i = nextIndex.getAndIncrement();
       if (i >= list.size()) {
-        nextIndex.set(list.size()); // keep it meaningful for finishUnstarted
-        return null;
+        return null; // nextIndex overshoots by one per worker; readers take min(nextIndex, size)
       }
       return new Item<>(list.get((int) i), i);
     }
@@ -547,7 +567,7 @@ final class BatchRun<T, R> {
     if (itemTimeoutNanos > 0) {
       w.deadline = now + itemTimeoutNanos;
     }
-    w.attempt.set(RUNNING);
+    w.attempt = RUNNING;
     R value = null;
     Exception error = null;
     boolean ran = false;
@@ -617,14 +637,14 @@ final class BatchRun<T, R> {
    * in which case the interrupt has been delivered and cleared.
    */
   private static boolean settleInterrupt(Worker w) {
-    if (w.attempt.compareAndSet(RUNNING, IDLE)) {
+    if (w.casAttempt(RUNNING, IDLE)) {
       return false;
     }
-    while (w.attempt.get() != DELIVERED) {
+    while (w.attempt != DELIVERED) {
       Thread.onSpinWait();
     }
     Thread.interrupted();
-    w.attempt.set(IDLE);
+    w.attempt = IDLE;
     return true;
   }
 

@@ -118,7 +118,7 @@ public final class TaskGroup implements AutoCloseable {
   private final Semaphore permits; // null: no limit
   private final ReentrantLock lock = new ReentrantLock();
   private final List<Member<?>> members = new ArrayList<>(); // guarded by lock
-  private int phase = OPEN; // guarded by lock
+  private volatile int phase = OPEN; // written under lock
   private volatile Cancel cancelled; // written under lock, once
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean ownerWaiting;
@@ -491,23 +491,15 @@ public final class TaskGroup implements AutoCloseable {
   }
 
   private boolean joinedOrClosed() {
-    lock.lock();
-    try {
-      return phase != OPEN;
-    } finally {
-      lock.unlock();
-    }
+    return phase != OPEN;
   }
 
+  /** A quick check before blocking at the limit; start() checks again under the lock. */
   private void checkOpen() {
-    lock.lock();
-    try {
-      if (phase != OPEN) {
-        throw new IllegalStateException(
-            "fork after " + (phase == JOINED ? "join()" : "close()") + ": open a new TaskGroup");
-      }
-    } finally {
-      lock.unlock();
+    int p = phase;
+    if (p != OPEN) {
+      throw new IllegalStateException(
+          "fork after " + (p == JOINED ? "join()" : "close()") + ": open a new TaskGroup");
     }
   }
 
