@@ -621,6 +621,10 @@ public final class TaskGroup implements AutoCloseable {
 
     /**
      * At most {@code n} tasks run at once: {@code fork} waits for a slot, {@code tryFork} does not.
+     * Each fork past the limit waits for a task to end, which costs about 1 µs per task on the
+     * 2-core machines we measure on ({@code FanOutBenchmark}, docs/benchmarks.md); for many small
+     * tasks under a limit, {@link Batch#concurrency(int)} runs a fixed set of workers and is
+     * several times cheaper.
      *
      * @param n at least 1
      * @return a copy with this limit
