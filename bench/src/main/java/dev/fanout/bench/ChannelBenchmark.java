@@ -50,10 +50,13 @@ public class ChannelBenchmark {
   @Param({
     "fanout-rendezvous",
     "jdk-SynchronousQueue",
+    "jox-rendezvous",
     "fanout-buffered-16",
     "jdk-ArrayBlockingQueue-16",
+    "jox-buffered-16",
     "fanout-buffered-1024",
-    "jdk-ArrayBlockingQueue-1024"
+    "jdk-ArrayBlockingQueue-1024",
+    "jox-buffered-1024"
   })
   public String pipe;
 
@@ -68,6 +71,12 @@ public class ChannelBenchmark {
         return of(Channel.buffered(16));
       case "fanout-buffered-1024":
         return of(Channel.buffered(1024));
+      case "jox-rendezvous":
+        return of(com.softwaremill.jox.Channel.<Integer>newRendezvousChannel());
+      case "jox-buffered-16":
+        return of(com.softwaremill.jox.Channel.<Integer>newBufferedChannel(16));
+      case "jox-buffered-1024":
+        return of(com.softwaremill.jox.Channel.<Integer>newBufferedChannel(1024));
       case "jdk-SynchronousQueue":
         return of(new SynchronousQueue<>());
       case "jdk-ArrayBlockingQueue-16":
@@ -80,6 +89,20 @@ public class ChannelBenchmark {
   }
 
   static Pipe of(Channel<Integer> ch) {
+    return new Pipe() {
+      @Override
+      public void put(Integer v) throws InterruptedException {
+        ch.send(v);
+      }
+
+      @Override
+      public Integer take() throws InterruptedException {
+        return ch.receive();
+      }
+    };
+  }
+
+  static Pipe of(com.softwaremill.jox.Channel<Integer> ch) {
     return new Pipe() {
       @Override
       public void put(Integer v) throws InterruptedException {
