@@ -110,6 +110,7 @@ public final class Channel<T> implements Iterable<T> {
 
   private static final AtomicLong IDS = new AtomicLong();
 
+  private static final int RENDEZVOUS_YIELDS = 3;
   static final int WAITING = 0;
   static final int DONE = 1;
   static final int CLOSED = 2;
@@ -434,6 +435,16 @@ public final class Channel<T> implements Iterable<T> {
   private int await(Waiter w, long nanos, Waiter.Queue queue) throws InterruptedException {
     long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
     int state;
+    // A rendezvous always needs its partner, who is usually about to arrive: before parking, a
+    // virtual thread yields its carrier a few times, which lets a partner on the same carrier run
+    // and saves a park/unpark pair when the partner is on another one. Never a busy spin: with one
+    // carrier a spin only delays the partner (jox's 128 spins cost 4 us per item there). Buffered
+    // channels park at once; measured on 1 and 2 carriers, yielding did not help them.
+    if (capacity == 0 && Thread.currentThread().isVirtual()) {
+      for (int i = 0; i < RENDEZVOUS_YIELDS && w.state == WAITING; i++) {
+        Thread.yield();
+      }
+    }
     while ((state = w.state) == WAITING) {
       if (nanos == Long.MAX_VALUE) {
         LockSupport.park(this);

@@ -411,8 +411,11 @@ public final class WorkerPool<T> {
     final AtomicLong succeeded = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     private static final long BUCKET_NANOS = 100_000_000L;
+    private static final int COUNT_BITS = 24;
+    private static final long ORIGIN = System.nanoTime();
+    // Each bucket packs (epoch << COUNT_BITS) | count in one long, so that moving a bucket to a
+    // new epoch and counting in it cannot lose an increment.
     private final AtomicLongArray buckets = new AtomicLongArray(10);
-    private final AtomicLongArray bucketEpoch = new AtomicLongArray(10);
 
     void reset() {
       read.set(0);
@@ -421,27 +424,33 @@ public final class WorkerPool<T> {
       failed.set(0);
       for (int i = 0; i < 10; i++) {
         buckets.set(i, 0);
-        bucketEpoch.set(i, -1);
       }
+    }
+
+    private static long epoch() {
+      return (System.nanoTime() - ORIGIN) / BUCKET_NANOS + 1; // from 1: 0 means "never used"
     }
 
     void tick() {
-      long epoch = System.nanoTime() / BUCKET_NANOS;
-      int i = (int) Math.floorMod(epoch, 10L);
-      long seen = bucketEpoch.get(i);
-      if (seen != epoch && bucketEpoch.compareAndSet(i, seen, epoch)) {
-        buckets.set(i, 0);
+      long epoch = epoch();
+      int i = (int) (epoch % 10);
+      while (true) {
+        long v = buckets.get(i);
+        long next = (v >>> COUNT_BITS) == epoch ? v + 1 : (epoch << COUNT_BITS) | 1;
+        if (buckets.compareAndSet(i, v, next)) {
+          return;
+        }
       }
-      buckets.incrementAndGet(i);
     }
 
     Stats snapshot(Channel<?> queue) {
-      long epoch = System.nanoTime() / BUCKET_NANOS;
+      long epoch = epoch();
       long sum = 0;
       for (int i = 0; i < 10; i++) {
-        long e = bucketEpoch.get(i);
+        long v = buckets.get(i);
+        long e = v >>> COUNT_BITS;
         if (e > epoch - 10 && e <= epoch) {
-          sum += buckets.get(i);
+          sum += v & ((1L << COUNT_BITS) - 1);
         }
       }
       return new Stats(
