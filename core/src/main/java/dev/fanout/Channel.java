@@ -77,6 +77,15 @@ import java.util.function.Supplier;
  * that value after its receive returns. Closing happens-before a receiver observes the channel
  * closed.
  *
+ * <h2>Costs</h2>
+ *
+ * Measured on a 2-core machine with virtual threads, one producer and one consumer ({@code
+ * ChannelBenchmark}, docs/benchmarks.md): about 80 ns per item through {@code buffered(16)}, 20 ns
+ * through {@code buffered(1024)}, 290 ns through a rendezvous channel, 11 ns for a send and a
+ * receive on one thread; in the same run {@code ArrayBlockingQueue} and {@code SynchronousQueue}
+ * took 1.2 to 2.5 times as long, jox 1.0.1 1.4 to 16 times. A waiting rendezvous operation on a
+ * virtual thread yields its carrier up to three times before parking; nothing ever busy-spins.
+ *
  * <h2>Compared with {@code BlockingQueue}</h2>
  *
  * A {@code BlockingQueue} has no close (consumers need poison pills, one per consumer), no error
