@@ -294,7 +294,7 @@ final class BatchRun<T, R> {
       }
     }
     for (int i = 0, n = startedCount; i < n; i++) {
-      interrupted |= joinUninterruptibly(workers[i].thread);
+      interrupted |= Threads.joinUninterruptibly(workers[i].thread);
     }
     if (stop != Stop.FATAL) {
       finishUnstarted(); // a sink or listener that throws here sets `fatal`
@@ -304,19 +304,7 @@ final class BatchRun<T, R> {
       Thread.currentThread().interrupt();
     }
     if (f != null) {
-      throw BatchRun.<RuntimeException>sneaky(f);
-    }
-  }
-
-  private static boolean joinUninterruptibly(Thread t) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        return interrupted;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
+      throw Threads.<RuntimeException>rethrow(f);
     }
   }
 
@@ -707,10 +695,5 @@ final class BatchRun<T, R> {
         releaseHold(); // only now may another item be read: memory stays bounded
       }
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E sneaky(Throwable t) throws E {
-    throw (E) t;
   }
 }

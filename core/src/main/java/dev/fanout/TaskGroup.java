@@ -297,7 +297,7 @@ public final class TaskGroup implements AutoCloseable {
     }
     Throwable error = firstError.get();
     if (error != null) {
-      throw TaskGroup.<RuntimeException>sneaky(error);
+      throw Threads.<RuntimeException>rethrow(error);
     }
     Throwable failure = firstFailure.get();
     if (failure != null) {
@@ -344,7 +344,7 @@ public final class TaskGroup implements AutoCloseable {
     }
     Throwable error = firstError.get();
     if (was == OPEN && error != null) {
-      throw TaskGroup.<RuntimeException>sneaky(error);
+      throw Threads.<RuntimeException>rethrow(error);
     }
   }
 
@@ -385,10 +385,10 @@ public final class TaskGroup implements AutoCloseable {
     if (watchdog != null) {
       watchdogStop = true;
       LockSupport.unpark(watchdog);
-      interrupted |= joinUninterruptibly(watchdog);
+      interrupted |= Threads.joinUninterruptibly(watchdog);
     }
     for (Member<?> m : all) {
-      interrupted |= joinUninterruptibly(m.thread);
+      interrupted |= Threads.joinUninterruptibly(m.thread);
     }
     return interrupted;
   }
@@ -508,23 +508,6 @@ public final class TaskGroup implements AutoCloseable {
       throw new WrongThreadException(
           what + "() must be called by the thread that opened the group (" + owner + ")");
     }
-  }
-
-  private static boolean joinUninterruptibly(Thread t) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        return interrupted;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E sneaky(Throwable t) throws E {
-    throw (E) t;
   }
 
   /** A forked task: the runnable its thread runs and the handle the caller holds. */
