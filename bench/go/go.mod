@@ -1,0 +1,3 @@
+module fanout.dev/bench/go
+
+go 1.19

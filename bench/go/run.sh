@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Go side by side for the channel benchmarks (ChannelBenchmark, ChannelSingleThreadBenchmark).
+# Standard library only: no module is downloaded (GOPROXY=off).
+#
+#   bench/go/run.sh [benchtime] [count]      # defaults: 1s 3
+#
+# Prints `go test`'s output, then a table of ns per item (ns/op divided by the 100,000 items per
+# op for the transfer benchmarks; one send + one receive per op for the single-goroutine one),
+# with the min-max over the runs. Needs Go (Debian: apt-get install golang-go); without it, says so
+# and exits 0.
+set -euo pipefail
+if ! command -v go >/dev/null 2>&1; then
+  echo "bench/go/run.sh: go not found; install golang-go (apt-get install -y golang-go) to run the Go side by side"
+  exit 0
+fi
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+benchtime="${1:-1s}"
+count="${2:-3}"
+out=$(mktemp "${TMPDIR:-/tmp}/fanout-go-bench.XXXXXX")
+trap 'rm -f "$out"' EXIT
+
+echo "bench/go/run.sh: $(go version), GOMAXPROCS=${GOMAXPROCS:-default ($(nproc) CPUs)}, $(date -u '+%F %T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+(cd "$here" && GOPROXY=off GOFLAGS=-mod=mod go test -run '^$' -bench . -benchtime="$benchtime" -count="$count" .) | tee "$out"
+echo "bench/go/run.sh: finished $(date -u '+%T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+
+echo
+awk '
+  /^Benchmark/ {
+    name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+    v = $3 + 0
+    if (name ~ /^Transfer_/) v = v / 100000
+    if (!(name in n)) { order[++k] = name; lo[name] = v; hi[name] = v }
+    if (v < lo[name]) lo[name] = v
+    if (v > hi[name]) hi[name] = v
+    sum[name] += v; n[name]++
+  }
+  END {
+    label["Transfer_P1_Rendezvous"]   = "1 -> 1, rendezvous"
+    label["Transfer_P4_Rendezvous"]   = "4 -> 1, rendezvous"
+    label["Transfer_P1_Buffered16"]   = "1 -> 1, buffered(16)"
+    label["Transfer_P4_Buffered16"]   = "4 -> 1, buffered(16)"
+    label["Transfer_P1_Buffered1024"] = "1 -> 1, buffered(1024)"
+    label["Transfer_P4_Buffered1024"] = "4 -> 1, buffered(1024)"
+    label["SingleSendReceive16"]      = "one goroutine, send + receive, buffered(16)"
+    printf "| %-44s | %12s | %16s | %4s |\n", "shape (Go chan, ns per item)", "mean", "min-max", "runs"
+    printf "|%s|%s|%s|%s|\n", "----------------------------------------------", "--------------", "------------------", "------"
+    for (i = 1; i <= k; i++) {
+      m = order[i]
+      printf "| %-44s | %12.1f | %7.1f-%-8.1f | %4d |\n", (m in label ? label[m] : m), sum[m] / n[m], lo[m], hi[m], n[m]
+    }
+  }' "$out"
