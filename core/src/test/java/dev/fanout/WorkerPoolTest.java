@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
@@ -323,11 +322,23 @@ class WorkerPoolTest {
 
   @Test
   void rendezvousBufferHandsEachItemToAWorker() throws Exception {
+    AtomicLong read = new AtomicLong();
+    AtomicLong done = new AtomicLong();
+    AtomicLong maxAhead = new AtomicLong();
+    BitSet seen = new BitSet();
     WorkerPool.Stats s =
-        WorkerPool.from(Duration.ZERO.isZero() ? IntStream.range(0, 500).boxed() : null)
+        WorkerPool.from(IntStream.range(0, 500).peek(i -> read.incrementAndGet()).boxed())
             .workers(3)
             .buffer(0)
-            .run(i -> i, o -> {});
+            .run(
+                i -> i,
+                o -> {
+                  assertFalse(seen.get((int) o.index()), "twice: " + o.index());
+                  seen.set((int) o.index());
+                  maxAhead.accumulateAndGet(read.get() - done.incrementAndGet(), Math::max);
+                });
     assertEquals(500, s.succeeded());
+    assertEquals(500, seen.cardinality());
+    assertTrue(maxAhead.get() <= 3 + 1, "no buffer: at most one item per worker plus one in hand");
   }
 }
