@@ -269,8 +269,8 @@ public final class Channel<T> implements Iterable<T> {
     }
   }
 
-  /** Sends without waiting, under the lock. Throws if closed. */
-  private boolean offerLocked(Object value) {
+  /** Sends without waiting, under the lock (also by Select). Throws if closed. */
+  boolean offerLocked(Object value) {
     if (closed) {
       throw closedForSend();
     }
@@ -379,8 +379,11 @@ public final class Channel<T> implements Iterable<T> {
     }
   }
 
-  /** A value without waiting (buffer first, then a waiting sender), under the lock; or null. */
-  private Object pollLocked() {
+  /**
+   * A value without waiting (buffer first, then a waiting sender), under the lock; or null. Also
+   * used by Select with the lock held.
+   */
+  Object pollLocked() {
     if (count > 0) {
       Object v = dequeue();
       Waiter s = senders.pollClaimable();
@@ -670,16 +673,6 @@ public final class Channel<T> implements Iterable<T> {
 
   // ------------------------------------------------------------------ used by Select (locked)
 
-  /** For Select, under the lock: receive without waiting; null if nothing ready. */
-  Object selectPollLocked() {
-    return pollLocked();
-  }
-
-  /** For Select, under the lock: send without waiting; throws if closed. */
-  boolean selectOfferLocked(Object value) {
-    return offerLocked(value);
-  }
-
   boolean closedLocked() {
     return closed;
   }
@@ -750,14 +743,10 @@ public final class Channel<T> implements Iterable<T> {
     return b;
   }
 
+  /** A timed wait's nanoseconds; Long.MAX_VALUE is kept for the untimed operations. */
   private static long nanos(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    try {
-      long n = timeout.toNanos();
-      return n == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : n;
-    } catch (ArithmeticException e) {
-      return timeout.isNegative() ? 0 : Long.MAX_VALUE - 1;
-    }
+    long n = Threads.saturatedNanos(Objects.requireNonNull(timeout, "timeout"));
+    return n == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : n;
   }
 
   @SuppressWarnings("unchecked")

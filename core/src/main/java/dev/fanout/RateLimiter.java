@@ -253,12 +253,7 @@ public final class RateLimiter {
    */
   public boolean tryAcquire(Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
-    long nanos;
-    try {
-      nanos = timeout.toNanos();
-    } catch (ArithmeticException e) {
-      nanos = timeout.isNegative() ? 0 : Long.MAX_VALUE / TICKS_PER_NANO / 2;
-    }
+    long nanos = Threads.saturatedNanos(timeout);
     long ticks = Math.max(0, Math.min(nanos, Long.MAX_VALUE / TICKS_PER_NANO / 2)) * TICKS_PER_NANO;
     return acquire(1, ticks);
   }

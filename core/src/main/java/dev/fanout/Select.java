@@ -146,7 +146,7 @@ public final class Select {
     long deadline = 0;
     boolean timed = timeout != null;
     if (timed) {
-      long n = nanos(timeout.after());
+      long n = Threads.saturatedNanos(timeout.after());
       if (n <= 0) {
         orElse = new DefaultClause<>(timeout.then());
         timed = false;
@@ -166,14 +166,14 @@ public final class Select {
         for (int i = 0; i < arms.length && chosen < 0; i++) {
           switch (arms[i]) {
             case ReceiveClause<?, ?> r -> {
-              Object v = r.channel().selectPollLocked();
+              Object v = r.channel().pollLocked();
               if (v != null) {
                 chosen = i;
                 value = v;
               }
             }
             case SendClause<?, ?> s -> {
-              if (!s.channel().closedLocked() && s.channel().selectOfferLocked(s.value())) {
+              if (!s.channel().closedLocked() && s.channel().offerLocked(s.value())) {
                 chosen = i;
               }
             }
@@ -353,14 +353,6 @@ public final class Select {
   private static void unlockAll(Channel<?>[] chans) {
     for (int i = chans.length - 1; i >= 0; i--) {
       chans[i].lock.unlock();
-    }
-  }
-
-  private static long nanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? 0 : Long.MAX_VALUE;
     }
   }
 }

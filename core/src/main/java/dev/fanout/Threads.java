@@ -22,6 +22,18 @@ final class Threads {
   }
 
   /**
+   * {@return the duration in nanoseconds, saturated at Long.MIN_VALUE and Long.MAX_VALUE instead of
+   * overflowing} Callers treat zero or less as "do not wait".
+   */
+  static long saturatedNanos(java.time.Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /**
    * Rethrows any throwable without wrapping it: an Error or a RuntimeException from a task or a
    * listener must reach the caller as itself (contract rule 4). Use as {@code throw
    * Threads.<RuntimeException>rethrow(t)}.

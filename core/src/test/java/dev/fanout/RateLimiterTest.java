@@ -210,7 +210,7 @@ class RateLimiterTest {
   }
 
   @Test
-  void aTimedWaiterThatRunsOutTakesNothing() throws Exception {
+  void aTimedWaiterQueuedBehindAnotherIsServedInTurnAndALaterOneRefusedAtOnce() throws Exception {
     FakeTicker clock = new FakeTicker();
     RateLimiter limiter = RateLimiter.perSecond(1, 1, clock);
     AtomicReference<Boolean> first = new AtomicReference<>();
@@ -238,6 +238,11 @@ class RateLimiterTest {
                   }
                 });
     awaitAllBlocked(List.of(a, b));
+    long before = clock.nanoTime();
+    assertFalse(
+        limiter.tryAcquire(Duration.ofMillis(2500)),
+        "a third permit is due at 3 s: a 2.5 s deadline cannot be met");
+    assertEquals(before, clock.nanoTime(), "refused without waiting");
     clock.advance(Duration.ofSeconds(1)); // a gets the permit at 1 s; b's is due at 2 s
     a.join();
     awaitAllBlocked(List.of(b));
