@@ -1,0 +1,29 @@
+package dev.fanout.translate;
+
+/**
+ * One translation backend. {@link #translate} handles one segment of at most about 4,000 characters
+ * (the pipeline splits longer documents; see {@link Segmenter}); implementations are safe to call
+ * from many threads at once.
+ *
+ * <p>Failure: a {@link TranslationException} says whether the failure is worth retrying ({@link
+ * TranslationException#isTransient()}) and, when the server said so, after how long. Cancellation:
+ * the calling thread's interrupt aborts the call (an HTTP request is cancelled and its connection
+ * closed; a local engine process is replaced) and {@link InterruptedException} is thrown.
+ */
+public interface Translator extends AutoCloseable {
+  /** The backend's name as the command line spells it: {@code pseudo}, {@code apertium}... */
+  String name();
+
+  /**
+   * Translates one segment.
+   *
+   * @throws TranslationException when the backend refused or failed; the exception says whether to
+   *     retry
+   * @throws InterruptedException when the calling thread was interrupted; nothing is left running
+   */
+  String translate(TranslationRequest request) throws TranslationException, InterruptedException;
+
+  /** Releases processes, connections and threads. Idempotent. */
+  @Override
+  default void close() {}
+}
