@@ -100,6 +100,7 @@ public final class Batch<T> {
   final Iterator<? extends T> iterator; // non-null for from(Iterator/Stream)
   final AtomicBoolean iteratorTaken; // shared between copies of a streaming batch
   final int concurrency;
+  final int maxHeld; // 0 = 2 x concurrency
   final Duration timeout; // null = none
   final Duration itemTimeout; // null = none
   final RetryPolicy retry;
@@ -111,6 +112,7 @@ public final class Batch<T> {
       Iterator<? extends T> iterator,
       AtomicBoolean iteratorTaken,
       int concurrency,
+      int maxHeld,
       Duration timeout,
       Duration itemTimeout,
       RetryPolicy retry,
@@ -120,6 +122,7 @@ public final class Batch<T> {
     this.iterator = iterator;
     this.iteratorTaken = iteratorTaken;
     this.concurrency = concurrency;
+    this.maxHeld = maxHeld;
     this.timeout = timeout;
     this.itemTimeout = itemTimeout;
     this.retry = retry;
@@ -148,7 +151,7 @@ public final class Batch<T> {
       }
     }
     return new Batch<>(
-        copy, null, null, UNLIMITED, null, null, RetryPolicy.none(), null, DEFAULT_THREADS);
+        copy, null, null, UNLIMITED, 0, null, null, RetryPolicy.none(), null, DEFAULT_THREADS);
   }
 
   /**
@@ -173,6 +176,7 @@ public final class Batch<T> {
         null,
         source,
         new AtomicBoolean(),
+        0,
         0,
         null,
         null,
@@ -207,7 +211,46 @@ public final class Batch<T> {
           "concurrency must be at least 1, was " + n + " (leave it unset for one thread per item)");
     }
     return new Batch<>(
-        items, iterator, iteratorTaken, n, timeout, itemTimeout, retry, listener, threadFactory);
+        items,
+        iterator,
+        iteratorTaken,
+        n,
+        maxHeld,
+        timeout,
+        itemTimeout,
+        retry,
+        listener,
+        threadFactory);
+  }
+
+  /**
+   * For a streaming batch ({@link #from(Iterator)}), the most items held at once: running, or
+   * waiting for a retry. When that many are held, workers wait for retries to fall due instead of
+   * reading further, which bounds memory however long the source is. The default, {@code 2 x
+   * concurrency}, suits items that rarely wait; raise it when many items may wait for a retry at
+   * once (a rate-limited tenant's documents waiting out a {@code Retry-After}), so that they do not
+   * stall the items behind them. Ignored for {@link #of(Collection)}, which holds every item.
+   *
+   * @param n at least the concurrency limit
+   * @return a copy with this cap
+   * @throws IllegalArgumentException if {@code n < 1}; {@code run} throws {@link
+   *     IllegalStateException} if {@code n} is below the concurrency limit
+   */
+  public Batch<T> maxHeld(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("maxHeld must be at least 1, was " + n);
+    }
+    return new Batch<>(
+        items,
+        iterator,
+        iteratorTaken,
+        concurrency,
+        n,
+        timeout,
+        itemTimeout,
+        retry,
+        listener,
+        threadFactory);
   }
 
   /**
@@ -223,6 +266,7 @@ public final class Batch<T> {
         iterator,
         iteratorTaken,
         concurrency,
+        maxHeld,
         positive(timeout, "timeout"),
         itemTimeout,
         retry,
@@ -243,6 +287,7 @@ public final class Batch<T> {
         iterator,
         iteratorTaken,
         concurrency,
+        maxHeld,
         this.timeout,
         positive(timeout, "itemTimeout"),
         retry,
@@ -263,6 +308,7 @@ public final class Batch<T> {
         iterator,
         iteratorTaken,
         concurrency,
+        maxHeld,
         timeout,
         itemTimeout,
         policy,
@@ -283,6 +329,7 @@ public final class Batch<T> {
         iterator,
         iteratorTaken,
         concurrency,
+        maxHeld,
         timeout,
         itemTimeout,
         retry,
@@ -304,6 +351,7 @@ public final class Batch<T> {
         iterator,
         iteratorTaken,
         concurrency,
+        maxHeld,
         timeout,
         itemTimeout,
         retry,

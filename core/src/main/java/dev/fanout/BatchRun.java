@@ -173,6 +173,10 @@ final class BatchRun<T, R> {
     this.itemTimeoutNanos = config.itemTimeout == null ? 0 : config.itemTimeout.toNanos();
     this.list = config.items;
     if (config.iterator != null) {
+      if (config.maxHeld != 0 && config.maxHeld < config.concurrency) {
+        throw new IllegalStateException(
+            "maxHeld (" + config.maxHeld + ") is below concurrency (" + config.concurrency + ")");
+      }
       if (config.concurrency == 0) {
         throw new IllegalStateException(
             "a streaming batch (Batch.from) needs concurrency(n) before run: an unbounded source"
@@ -185,7 +189,12 @@ final class BatchRun<T, R> {
       }
     }
     this.iterator = config.iterator;
-    this.holdCap = iterator != null ? 2 * config.concurrency : Integer.MAX_VALUE;
+    this.holdCap =
+        iterator == null
+            ? Integer.MAX_VALUE
+            : config.maxHeld != 0
+                ? config.maxHeld
+                : (int) Math.min(Integer.MAX_VALUE, 2L * config.concurrency);
   }
 
   // ---------------------------------------------------------------- entry points

@@ -104,6 +104,47 @@ class BatchStreamingTest {
   }
 
   @Test
+  void maxHeldLetsItemsBehindWaitingRetriesRunAndStillBoundsTheReader() {
+    // Items 0..9 fail once and wait 1 s for their retry; items 10..59 succeed at once. With
+    // maxHeld(20) the ten waiting items leave room for the other fifty, which all finish before
+    // any retry comes due. (The default cap, 2 x concurrency = 4, would stall them behind it.)
+    java.util.Set<Long> failedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    CountingSource source = new CountingSource(60);
+    List<Long> order = new java.util.ArrayList<>();
+    AtomicLong maxAhead = new AtomicLong();
+    Batch.Summary s =
+        Batch.from(source)
+            .concurrency(2)
+            .maxHeld(20)
+            .retry(RetryPolicy.attempts(2).backoff(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+            .run(
+                i -> {
+                  if (i < 10 && failedOnce.add(i)) {
+                    throw new java.io.IOException("503 for " + i);
+                  }
+                  return i;
+                },
+                o -> {
+                  order.add(o.item()); // the sink is never called by two threads at once
+                  maxAhead.accumulateAndGet(source.read.get() - order.size(), Math::max);
+                });
+    assertEquals(60, s.succeeded());
+    assertEquals(60, order.size());
+    for (int k = 0; k < 50; k++) {
+      assertTrue(order.get(k) >= 10, "item " + order.get(k) + " finished at " + k);
+    }
+    assertTrue(maxAhead.get() <= 20, "held at most maxHeld, was " + maxAhead.get());
+  }
+
+  @Test
+  void maxHeldBelowConcurrencyIsRefused() {
+    assertThrows(
+        IllegalArgumentException.class, () -> Batch.from(List.of(1).iterator()).maxHeld(0));
+    Batch<Integer> b = Batch.from(List.of(1).iterator()).concurrency(4).maxHeld(2);
+    assertThrows(IllegalStateException.class, () -> b.run(i -> i));
+  }
+
+  @Test
   void aStreamSourceCollectsInInputOrder() {
     BatchResult<Long, Long> r =
         Batch.from(LongStream.range(0, 1000).boxed()).concurrency(8).run(i -> i * i);

@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fanout 0.1.0-SNAPSHOT",
     description = "The three shapes of concurrent work: collect-all, fail-fast, pipeline.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      TranslateCommand.class,
+      UpstreamCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -21,6 +26,17 @@ public final class Main implements Runnable {
   /** Runs the command line and returns its exit code (for tests). */
   public static int run(String... args) {
     return new CommandLine(new Main()).execute(args);
+  }
+
+  /** Runs the command line with its output and errors going to the given writers (for tests). */
+  public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 
   @Override

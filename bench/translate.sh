@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# End-to-end figures for `fanout translate` (issue 4's performance targets), each measured in this
+# run, on this machine:
+#
+#   bench/translate.sh [pseudo|heap|rate|apertium|all]    (default: all)
+#
+#   pseudo    pipeline overhead: 200,000 small JSON Lines documents through the pseudo backend,
+#             SQLite writes included; 3 runs, documents per second (target: >= 20,000/s)
+#   heap      1,000,000 documents with -Xmx256m: completes, peak RSS, documents per second
+#   rate      600 documents of one tenant at --rate 50 through `fanout upstream` (no latency):
+#             achieved rate from the server's request log, and the most requests in any sliding
+#             one-second window (target: 49.5-50/s, never over 50 + burst)
+#   apertium  Apertium's APy server alone at client concurrency 4 and 8 (its best), then the
+#             pipeline through the same server; ratio (target: >= 90%). Needs apertium-apy.
+#
+# Writes a summary to bench/target/translate-<date>.txt. The machine is shared: read the load
+# average printed beside each figure, and repeat before trusting one number.
+set -euo pipefail
+bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$bench")"
+# shellcheck source=../scripts/find-jdk.sh
+. "$root/scripts/find-jdk.sh"
+jdk=$(find_jdk) || {
+  echo "bench/translate.sh: no JDK 21+ found" >&2
+  exit 1
+}
+what="${1:-all}"
+jar="$root/cli/target/fanout.jar"
+(cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -B -ntp -DskipTests -pl cli -am package)
+work=$(mktemp -d "${TMPDIR:-/tmp}/fanout-bench.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$bench/target"
+summary="$bench/target/translate-$(date -u +%Y%m%dT%H%M%SZ).txt"
+say() { echo "$*" | tee -a "$summary"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+fanout() { "$jdk/bin/java" "${JOPTS[@]}" -jar "$jar" "$@"; }
+JOPTS=()
+
+gen() { # gen N FILE [tenants] [words]
+  python3 - "$@" <<'EOF'
+import json, random, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+tenants = sys.argv[3].split(",") if len(sys.argv) > 3 else ["acme"]
+words = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+vocab = ("the order invoice delivery arrived late again this week please call me back "
+         "thank you for your help the printer does not work since the last update").split()
+rnd = random.Random(1)
+with open(path, "w") as f:
+    for i in range(n):
+        text = " ".join(rnd.choice(vocab) for _ in range(words)).capitalize() + "."
+        f.write(json.dumps({"id": f"d{i}", "tenant": tenants[i % len(tenants)], "text": text}) + "\n")
+EOF
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() { # wait_http URL SECONDS
+  for _ in $(seq 1 "$(($2 * 10))"); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench/translate.sh: $1 did not answer in $2 s" >&2
+  return 1
+}
+
+elapsed_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['elapsed_seconds'])" "$1"; }
+
+say "# fanout translate benchmarks, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD), JDK $(fanout_jdk_major "$jdk"), $(nproc) cores"
+
+if [ "$what" = pseudo ] || [ "$what" = all ]; then
+  n=200000
+  gen $n "$work/small.jsonl" acme,globex,initech 8
+  for k in 1 2 3; do
+    rm -rf "$work/out-pseudo"
+    fanout translate "$work/small.jsonl" --to es --out "$work/out-pseudo" --backend pseudo --quiet || true
+    s=$(elapsed_of "$work/out-pseudo/.fanout/report.json")
+    lines=$(wc -l <"$work/out-pseudo/small.jsonl")
+    say "pseudo run $k: $lines/$n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s (load $(load))"
+  done
+fi
+
+if [ "$what" = heap ] || [ "$what" = all ]; then
+  n=1000000
+  gen $n "$work/million.jsonl" acme,globex,initech 8
+  JOPTS=(-Xmx256m)
+  rm -rf "$work/out-heap"
+  /usr/bin/time -f "%M" -o "$work/rss" "$jdk/bin/java" -Xmx256m -jar "$jar" translate "$work/million.jsonl" --to es --out "$work/out-heap" --backend pseudo --quiet
+  JOPTS=()
+  s=$(elapsed_of "$work/out-heap/.fanout/report.json")
+  lines=$(wc -l <"$work/out-heap/million.jsonl")
+  say "heap: -Xmx256m, $lines/$n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s, peak RSS $(($(cat "$work/rss") / 1024)) MiB (load $(load))"
+fi
+
+if [ "$what" = rate ] || [ "$what" = all ]; then
+  n=600
+  gen $n "$work/rate.jsonl" acme 8
+  port=$(free_port)
+  fanout upstream --port "$port" --backend pseudo --log "$work/upstream.log" >"$work/upstream.out" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/languages" 30
+  fanout translate "$work/rate.jsonl" --to es --out "$work/out-rate" --url "http://127.0.0.1:$port" --rate 50 --workers 8 --quiet || true
+  python3 - "$work/upstream.log" "$n" <<'EOF' | tee -a "$summary"
+import sys, bisect
+ts = sorted(float(l.split()[0]) for l in open(sys.argv[1]) if l.strip() and l.split()[0][0].isdigit())
+n = len(ts)
+# most requests in any window [t, t+1s): slide over each request's start
+most = max(bisect.bisect_left(ts, t + 1.0) - i for i, t in enumerate(ts))
+rate = (n - 1) / (ts[-1] - ts[0])
+print(f"rate: {n} requests at --rate 50: achieved {rate:.2f}/s over {ts[-1]-ts[0]:.1f} s; most in any 1-s window: {most}")
+EOF
+  say "rate: load $(load)"
+fi
+
+if [ "$what" = apertium ] || [ "$what" = all ]; then
+  if ! command -v apertium-apy >/dev/null; then
+    say "apertium: skipped (apertium-apy not installed: apt-get install apertium apertium-eng-spa apertium-apy)"
+  else
+    port=$(free_port)
+    apertium-apy -p "$port" -i 2 -u 1 /usr/share/apertium/modes >"$work/apy.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$port/listPairs" 60
+    n=800
+    gen $n "$work/paras.jsonl" acme 100
+    python3 - "$port" "$work/paras.jsonl" <<'EOF' | tee -a "$summary"
+import json, sys, time, urllib.parse, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+port, path = sys.argv[1], sys.argv[2]
+texts = [json.loads(l)["text"] for l in open(path)][:400]
+def one(t):
+    body = urllib.parse.urlencode({"langpair": "eng|spa", "q": t}).encode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/translate", body, timeout=60) as r:
+        r.read()
+for c in (1, 4, 8):
+    with ThreadPoolExecutor(c) as ex:
+        list(ex.map(one, texts[:20]))  # warm
+        t0 = time.time(); list(ex.map(one, texts)); dt = time.time() - t0
+    print(f"apertium: APy alone, client concurrency {c}: {len(texts)/dt:.1f} requests/s")
+EOF
+    for w in 4 8; do
+      rm -rf "$work/out-apy"
+      fanout translate "$work/paras.jsonl" --to es --out "$work/out-apy" --backend apertium --url "http://127.0.0.1:$port" --workers $w --quiet || true
+      s=$(elapsed_of "$work/out-apy/.fanout/report.json")
+      say "apertium: pipeline through APy, --workers $w: $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s (load $(load))"
+    done
+    rm -rf "$work/out-local"
+    fanout translate "$work/paras.jsonl" --to es --out "$work/out-local" --backend apertium --quiet || true
+    s=$(elapsed_of "$work/out-local/.fanout/report.json")
+    say "apertium: pipeline, local engine (no server): $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s (load $(load))"
+  fi
+fi
+say "summary: $summary"

@@ -1,0 +1,338 @@
+package dev.fanout.cli;
+
+import dev.fanout.translate.ApertiumApyTranslator;
+import dev.fanout.translate.ApertiumLocalTranslator;
+import dev.fanout.translate.JobOptions;
+import dev.fanout.translate.LibreTranslateTranslator;
+import dev.fanout.translate.PseudoTranslator;
+import dev.fanout.translate.SqliteStateStore;
+import dev.fanout.translate.TranslateJob;
+import dev.fanout.translate.Translator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout translate}: the batch translation pipeline. */
+@Command(
+    name = "translate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Translates files, directories and JSON Lines files, keeping what worked and re-sending only"
+          + " what failed.",
+      "",
+      "Inputs: .md .markdown .txt .html .htm files (outputs mirror their paths under --out) and"
+          + " .jsonl files with one {\"id\":...,\"text\":...,\"tenant\":...} per line (output"
+          + " OUT/<name>.jsonl).",
+      "Every document's outcome goes to a SQLite state store (OUT/.fanout/state.db) as it"
+          + " finishes: re-running the same command skips what is done.",
+      "",
+      "Exit status: 0 every document translated, 2 some failed (see the report), 1 usage or"
+          + " fatal error, 130 interrupted."
+    })
+public final class TranslateCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Files or directories.")
+  List<Path> inputs;
+
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "LANG",
+      description = "Target language (es or spa).")
+  String to;
+
+  @Option(
+      names = "--from",
+      defaultValue = "en",
+      paramLabel = "LANG",
+      description = "Source language (default: ${DEFAULT-VALUE}).")
+  String from;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+  Path out;
+
+  @Option(
+      names = "--backend",
+      defaultValue = "auto",
+      paramLabel = "NAME",
+      description =
+          "auto, apertium, libretranslate or pseudo (default: ${DEFAULT-VALUE}: LibreTranslate"
+              + " with --url, else Apertium when installed, else pseudo).")
+  String backend;
+
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
+      description = "The server: a LibreTranslate API, or an Apertium APy with --backend apertium.")
+  URI url;
+
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      description = "API key for tenants without their own (or set FANOUT_API_KEY). Never logged.")
+  String apiKey;
+
+  @Option(
+      names = "--tenant-keys",
+      paramLabel = "FILE",
+      description = "Lines 'tenant=key': each tenant's own API key.")
+  Path tenantKeys;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "8",
+      paramLabel = "N",
+      description = "Documents in flight at once (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Requests per second per tenant; 0 for no limit (default).")
+  double rate;
+
+  @Option(
+      names = "--retries",
+      defaultValue = "4",
+      paramLabel = "N",
+      description =
+          "Retries for transient failures (429, 5xx, timeouts, resets), with backoff, jitter and"
+              + " Retry-After (default: ${DEFAULT-VALUE}).")
+  int retries;
+
+  @Option(
+      names = "--max-retry-after",
+      defaultValue = "60s",
+      paramLabel = "DURATION",
+      description =
+          "The longest Retry-After honoured (e.g. 60s, 5m); a server asking for longer fails the"
+              + " document at once (default: ${DEFAULT-VALUE}).")
+  String maxRetryAfter;
+
+  @Option(names = "--retry-failed", description = "Send only the documents that failed last time.")
+  boolean retryFailed;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description = "Write the JSON report here (default OUT/.fanout/report.json).")
+  Path report;
+
+  @Option(
+      names = "--state",
+      paramLabel = "FILE",
+      description = "The state store (default OUT/.fanout/state.db).")
+  Path state;
+
+  @Option(names = "--quiet", description = "No progress and no summary; errors only.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    JobOptions options;
+    Translator translator;
+    try {
+      options =
+          JobOptions.builder(inputs, out, to)
+              .from(from)
+              .workers(workers)
+              .ratePerTenant(rate)
+              .retries(retries)
+              .retryFailed(retryFailed)
+              .stateFile(state)
+              .report(report)
+              .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
+              .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
+              .maxServerDelay(parseDuration(maxRetryAfter))
+              .build();
+      translator = chooseBackend(options, err);
+    } catch (IllegalArgumentException | UsageException e) {
+      err.println("fanout translate: " + e.getMessage());
+      return 1;
+    }
+    try (translator) {
+      TranslateJob job = new TranslateJob(options, translator);
+      Progress progress = quiet ? null : new Progress(job.counters(), err);
+      // Ctrl-C (SIGINT/SIGTERM): interrupt the job, which records every outcome decided so far,
+      // and hold the JVM until it has. (Waiting for this thread itself would deadlock: it ends in
+      // System.exit, which waits for the shutdown hooks.)
+      Thread main = Thread.currentThread();
+      java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+      Thread hook =
+          new Thread(
+              () -> {
+                main.interrupt();
+                try {
+                  recorded.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                  // the JVM is going down anyway
+                }
+              },
+              "fanout-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      TranslateJob.Result result;
+      try {
+        result =
+            job.run(
+                progress == null ? null : progress::tick,
+                progress == null ? Duration.ofSeconds(1) : progress.period());
+      } finally {
+        recorded.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // already shutting down
+        }
+      }
+      if (progress != null) {
+        progress.done();
+        Summary.print(result, job.counters(), options, err);
+      }
+      if (result.interrupted()) {
+        Thread.interrupted();
+        return 130;
+      }
+      return result.failed() > 0 ? 2 : 0;
+    } catch (IOException | SqliteStateStore.StoreException | IllegalStateException e) {
+      err.println("fanout translate: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** A bad command line, reported in one line with exit status 1. */
+  static final class UsageException extends Exception {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  private Translator chooseBackend(JobOptions options, PrintWriter err) throws UsageException {
+    String name = backend.toLowerCase(Locale.ROOT);
+    String pair = options.from() + "->" + options.to();
+    String why;
+    Translator t;
+    switch (name) {
+      case "pseudo" -> {
+        t = new PseudoTranslator();
+        why = "pseudo-localiser (asked for)";
+      }
+      case "libretranslate" -> {
+        if (url == null) {
+          throw new UsageException("--backend libretranslate needs --url");
+        }
+        t = new LibreTranslateTranslator(url);
+        why = "LibreTranslate API at " + url;
+      }
+      case "apertium" -> {
+        if (url != null) {
+          t = new ApertiumApyTranslator(url);
+          why = "Apertium APy server at " + url;
+        } else {
+          if (!ApertiumLocalTranslator.installed()) {
+            throw new UsageException(
+                "Apertium is not installed: apt-get install apertium apertium-eng-spa, or give"
+                    + " --url of an APy server");
+          }
+          if (!ApertiumLocalTranslator.supports(options.from(), options.to())) {
+            throw new UsageException(
+                "Apertium has no "
+                    + pair
+                    + " pair installed (installed: "
+                    + ApertiumLocalTranslator.pairs()
+                    + ")");
+          }
+          t = new ApertiumLocalTranslator();
+          why = "Apertium engine, local, no server (" + pair + ")";
+        }
+      }
+      case "auto" -> {
+        if (url != null) {
+          t = new LibreTranslateTranslator(url);
+          why = "LibreTranslate API at " + url + " (--url given)";
+        } else if (ApertiumLocalTranslator.installed()
+            && ApertiumLocalTranslator.supports(options.from(), options.to())) {
+          t = new ApertiumLocalTranslator();
+          why = "Apertium engine, local (" + pair + " installed)";
+        } else {
+          t = new PseudoTranslator();
+          why =
+              ApertiumLocalTranslator.installed()
+                  ? "pseudo-localiser: Apertium has no " + pair + " pair installed"
+                  : "pseudo-localiser: Apertium is not installed (apt-get install apertium"
+                      + " apertium-eng-spa for real translations)";
+        }
+      }
+      default ->
+          throw new UsageException(
+              "unknown --backend '" + backend + "': use auto, apertium, libretranslate or pseudo");
+    }
+    if (!quiet) {
+      err.println("backend: " + why);
+    }
+    return t;
+  }
+
+  /** Reads {@code tenant=key} lines; blank lines and {@code #} comments are ignored. */
+  static Map<String, String> readTenantKeys(Path file) throws UsageException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UsageException("cannot read --tenant-keys " + file + ": " + e.getMessage());
+    }
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      int eq = line.indexOf('=');
+      if (eq <= 0 || eq == line.length() - 1) {
+        // The line may hold a key: say where, never what.
+        throw new UsageException(
+            "--tenant-keys " + file + " line " + (i + 1) + ": expected tenant=key");
+      }
+      keys.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+    }
+    return keys;
+  }
+
+  /** {@code 60s}, {@code 5m}, {@code 1h}, {@code 500ms}, or an ISO-8601 duration. */
+  static Duration parseDuration(String s) {
+    String v = s.strip().toLowerCase(Locale.ROOT);
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("h")) {
+        return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      return Duration.parse(s.strip().toUpperCase(Locale.ROOT));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a duration: '" + s + "' (use 500ms, 60s, 5m, 1h)");
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package dev.fanout.cli;
+
+import dev.fanout.translate.ApertiumLocalTranslator;
+import dev.fanout.translate.PseudoTranslator;
+import dev.fanout.translate.Translator;
+import dev.fanout.translate.UpstreamServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout upstream}: a LibreTranslate-compatible server with limits and faults. */
+@Command(
+    name = "upstream",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Serves the LibreTranslate API (POST /translate, GET /languages) on loopback, with per-key"
+          + " rate limits (429 with Retry-After) and injected faults: an upstream to point"
+          + " `fanout translate --url` at, for demos and tests.",
+      "Runs until interrupted (Ctrl-C)."
+    })
+public final class UpstreamCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      defaultValue = "5000",
+      paramLabel = "P",
+      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
+  String bind;
+
+  @Option(
+      names = "--backend",
+      defaultValue = "pseudo",
+      paramLabel = "NAME",
+      description = "pseudo or apertium (the local engine) (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "KEY=N/s",
+      description =
+          "At most N requests in any one second for API key KEY (a tenant is known by its key);"
+              + " 0 refuses every request with 429. Repeatable.")
+  List<String> limits = new ArrayList<>();
+
+  @Option(
+      names = "--ban",
+      paramLabel = "KEY",
+      description = "Answer 403 to this API key. Repeatable.")
+  List<String> bans = new ArrayList<>();
+
+  @Option(
+      names = "--error-rate",
+      defaultValue = "0",
+      paramLabel = "R",
+      description = "Fraction of requests answered 500 or 503 at random (default: 0).")
+  double errorRate;
+
+  @Option(
+      names = "--latency",
+      defaultValue = "0",
+      paramLabel = "MS",
+      description = "Milliseconds added to every request (default: 0).")
+  long latencyMs;
+
+  @Option(
+      names = "--log",
+      paramLabel = "FILE",
+      description =
+          "Write one line per request ('<epoch seconds> <method> <path> <status> <key id>...';"
+              + " never a key or a text) to FILE, or '-' for stderr.")
+  String log;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Translator translator;
+    switch (backend.toLowerCase(Locale.ROOT)) {
+      case "pseudo" -> translator = new PseudoTranslator();
+      case "apertium" -> {
+        if (!ApertiumLocalTranslator.installed()) {
+          err.println(
+              "fanout upstream: Apertium is not installed (apt-get install apertium"
+                  + " apertium-eng-spa)");
+          return 1;
+        }
+        translator = new ApertiumLocalTranslator();
+      }
+      default -> {
+        err.println("fanout upstream: unknown --backend '" + backend + "': use pseudo or apertium");
+        return 1;
+      }
+    }
+    Writer logFile = null;
+    try (translator) {
+      UpstreamServer.Builder b =
+          UpstreamServer.builder(translator)
+              .port(port)
+              .bindAddress(InetAddress.getByName(bind))
+              .errorRate(errorRate)
+              .latency(Duration.ofMillis(latencyMs));
+      for (String l : limits) {
+        int eq = l.lastIndexOf('=');
+        if (eq <= 0) {
+          err.println("fanout upstream: --limit wants KEY=N/s, e.g. acme-key=5/s");
+          return 1;
+        }
+        String n = l.substring(eq + 1).replaceFirst("(?i)/s$", "");
+        b.limit(l.substring(0, eq), Double.parseDouble(n));
+      }
+      for (String k : bans) {
+        b.ban(k);
+      }
+      if (log != null) {
+        Consumer<String> sink;
+        if (log.equals("-")) {
+          sink = line -> err.println(stamp() + " " + line);
+        } else {
+          logFile = Files.newBufferedWriter(Path.of(log), StandardCharsets.UTF_8);
+          sink = lineWriter(logFile);
+        }
+        b.log(sink);
+      }
+      CountDownLatch stop = new CountDownLatch(1);
+      try (UpstreamServer server = b.start()) {
+        Thread hook = new Thread(stop::countDown, "fanout-upstream-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println(
+            "fanout upstream: LibreTranslate API on "
+                + server.uri()
+                + " (POST /translate, GET /languages), backend "
+                + translator.name()
+                + (limits.isEmpty() ? "" : ", limits " + limits.size())
+                + (errorRate > 0 ? ", error rate " + errorRate : "")
+                + (latencyMs > 0 ? ", latency " + latencyMs + " ms" : ""));
+        err.flush();
+        stop.await();
+      }
+    } catch (NumberFormatException e) {
+      err.println(
+          "fanout upstream: --limit wants a number of requests per second: " + e.getMessage());
+      return 1;
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("fanout upstream: " + e.getMessage());
+      return 1;
+    } finally {
+      if (logFile != null) {
+        logFile.close();
+      }
+    }
+    return 0;
+  }
+
+  private static String stamp() {
+    return String.format(Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0);
+  }
+
+  private static Consumer<String> lineWriter(Writer w) {
+    ReentrantLock lock = new ReentrantLock();
+    return line -> {
+      lock.lock();
+      try {
+        w.write(stamp() + " " + line + "\n");
+        w.flush();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } finally {
+        lock.unlock();
+      }
+    };
+  }
+}

@@ -1,0 +1,94 @@
+package dev.fanout.translate;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The JSON report of one run: counts, failures by reason, and every failed document or input
+ * problem with its reason and message. Written atomically; failures are streamed from the state
+ * store, so a run with a million failures still writes its report in a small heap. API keys never
+ * appear in it.
+ */
+final class Report {
+  private Report() {}
+
+  static void write(
+      Path file, TranslateJob.Result r, JobOptions options, String backend, StateStore store)
+      throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempFile(parent, ".report-", ".tmp");
+    try {
+      try (JsonGenerator g =
+          new JsonFactory()
+              .createGenerator(tmp.toFile(), JsonEncoding.UTF8)
+              .useDefaultPrettyPrinter()) {
+        g.writeStartObject();
+        g.writeNumberField("run", r.run());
+        g.writeStringField("finished", Instant.now().toString());
+        g.writeNumberField("elapsed_seconds", r.elapsed().toMillis() / 1000.0);
+        g.writeBooleanField("interrupted", r.interrupted());
+        g.writeStringField("backend", backend);
+        g.writeStringField("from", options.from());
+        g.writeStringField("to", options.to());
+        g.writeBooleanField("retry_failed_only", options.retryFailed());
+        g.writeObjectFieldStart("documents");
+        g.writeNumberField("translated", r.translated());
+        g.writeNumberField("skipped_already_done", r.skipped());
+        g.writeNumberField("failed", r.failed());
+        g.writeNumberField("not_selected", r.notSelected());
+        g.writeEndObject();
+        g.writeObjectFieldStart("upstream");
+        g.writeNumberField("calls", r.calls());
+        g.writeNumberField("characters", r.chars());
+        g.writeNumberField("retries", r.retries());
+        g.writeEndObject();
+        g.writeObjectFieldStart("failed_by_reason");
+        for (Map.Entry<String, Long> e : r.failedByReason().entrySet()) {
+          g.writeNumberField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeArrayFieldStart("failures");
+        try {
+          store.failures(
+              r.run(),
+              row -> {
+                try {
+                  g.writeStartObject();
+                  g.writeStringField("key", row.key());
+                  g.writeStringField("origin", row.origin());
+                  if (row.id() != null) {
+                    g.writeStringField("id", row.id());
+                  }
+                  if (row.line() > 0) {
+                    g.writeNumberField("line", row.line());
+                  }
+                  g.writeStringField("tenant", row.tenant());
+                  g.writeStringField("reason", row.reason());
+                  g.writeStringField("error", row.error());
+                  g.writeNumberField("attempts", row.attempts());
+                  g.writeNumberField("upstream_calls", row.calls());
+                  g.writeEndObject();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      SafePaths.move(tmp, file);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

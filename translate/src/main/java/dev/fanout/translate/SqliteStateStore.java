@@ -1,0 +1,375 @@
+package dev.fanout.translate;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The state store in one SQLite file ({@code OUT/.fanout/state.db} by default), through JDBC.
+ *
+ * <p>Durability: WAL journal with {@code synchronous=NORMAL}. A committed write survives the
+ * process being killed ({@code kill -9}) at any moment; a power cut may lose the last commits,
+ * which a re-run then sends again. Each {@link #write} is one transaction, so a batch of outcomes
+ * is recorded entirely or not at all.
+ *
+ * <p>Errors: an {@link SQLException} (disk full, a corrupt file) is rethrown as {@link
+ * StoreException}; the job treats it as fatal, because results it cannot record would be sent again
+ * next time.
+ */
+public final class SqliteStateStore implements StateStore {
+  private static final int SCHEMA = 1;
+
+  private final Connection writer;
+  private final Connection reader;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final PreparedStatement lookup;
+  private final PreparedStatement put;
+  private final PreparedStatement touch;
+
+  /** A failure of the store itself. */
+  public static final class StoreException extends RuntimeException {
+    StoreException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Opens (creating when missing) the store at {@code file}.
+   *
+   * @throws StoreException when the file cannot be opened or is not a fanout state store
+   */
+  public static SqliteStateStore open(Path file) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      return new SqliteStateStore(file);
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot create the directory for " + file + ": " + e, e);
+    } catch (SQLException e) {
+      throw new StoreException("cannot open state store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private SqliteStateStore(Path file) throws SQLException {
+    String url = "jdbc:sqlite:" + file.toAbsolutePath();
+    writer = DriverManager.getConnection(url);
+    Connection r = null;
+    try {
+      try (Statement s = writer.createStatement()) {
+        s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                + " started TEXT NOT NULL, finished TEXT, description TEXT, counts TEXT)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS documents("
+                + "key TEXT PRIMARY KEY, origin TEXT, output TEXT, id TEXT, line INTEGER,"
+                + " tenant TEXT, input_hash TEXT, settings TEXT, status TEXT NOT NULL,"
+                + " attempts INTEGER, reason TEXT, error TEXT, calls INTEGER, chars INTEGER,"
+                + " translation TEXT, run INTEGER NOT NULL, updated TEXT NOT NULL)");
+        s.execute("CREATE INDEX IF NOT EXISTS documents_by_run ON documents(run, output, line)");
+        s.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', '" + SCHEMA + "')");
+        try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
+          if (!rs.next() || !String.valueOf(SCHEMA).equals(rs.getString(1))) {
+            throw new SQLException("unknown schema version in " + file);
+          }
+        }
+      }
+      r = DriverManager.getConnection(url);
+      try (Statement s = r.createStatement()) {
+        s.execute("PRAGMA busy_timeout=10000");
+      }
+      reader = r;
+      lookup =
+          reader.prepareStatement(
+              "SELECT status, input_hash, settings FROM documents WHERE key = ?");
+      put =
+          writer.prepareStatement(
+              "INSERT OR REPLACE INTO documents(key, origin, output, id, line, tenant, input_hash,"
+                  + " settings, status, attempts, reason, error, calls, chars, translation, run,"
+                  + " updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      touch = writer.prepareStatement("UPDATE documents SET run = ?, line = ? WHERE key = ?");
+    } catch (SQLException e) {
+      closeQuietly(r);
+      closeQuietly(writer);
+      throw e;
+    }
+  }
+
+  @Override
+  public long beginRun(String description) {
+    writeLock.lock();
+    try (PreparedStatement ps =
+        writer.prepareStatement(
+            "INSERT INTO runs(started, description) VALUES (?, ?)",
+            Statement.RETURN_GENERATED_KEYS)) {
+      ps.setString(1, Instant.now().toString());
+      ps.setString(2, description);
+      ps.executeUpdate();
+      try (ResultSet rs = ps.getGeneratedKeys()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot record the run: " + e.getMessage(), e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public void finishRun(long run, Map<String, Long> counts) {
+    writeLock.lock();
+    try (PreparedStatement ps =
+        writer.prepareStatement("UPDATE runs SET finished = ?, counts = ? WHERE id = ?")) {
+      ps.setString(1, Instant.now().toString());
+      ps.setString(2, counts.toString());
+      ps.setLong(3, run);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException("cannot record the end of the run: " + e.getMessage(), e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<Prior> lookup(String key) {
+    readLock.lock();
+    try {
+      lookup.setString(1, key);
+      try (ResultSet rs = lookup.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new Prior(
+                "done".equals(rs.getString(1)) ? Status.DONE : Status.FAILED,
+                rs.getString(2),
+                rs.getString(3)));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public boolean isEmpty() {
+    readLock.lock();
+    try (Statement s = reader.createStatement();
+        ResultSet rs = s.executeQuery("SELECT 1 FROM documents LIMIT 1")) {
+      return !rs.next();
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public void write(List<Change> changes) {
+    if (changes.isEmpty()) {
+      return;
+    }
+    writeLock.lock();
+    try {
+      writer.setAutoCommit(false);
+      try {
+        String now = Instant.now().toString();
+        for (Change c : changes) {
+          if (c instanceof Put p) {
+            bindPut(p.row(), now);
+            put.executeUpdate();
+          } else if (c instanceof Touch t) {
+            touch.setLong(1, t.run());
+            touch.setLong(2, t.line());
+            touch.setString(3, t.key());
+            touch.executeUpdate();
+          }
+        }
+        writer.commit();
+      } catch (SQLException | RuntimeException e) {
+        writer.rollback();
+        throw e;
+      } finally {
+        writer.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot write to the state store: " + e.getMessage(), e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void bindPut(Row r, String now) throws SQLException {
+    put.setString(1, r.key());
+    put.setString(2, r.origin());
+    put.setString(3, r.output());
+    put.setString(4, r.id());
+    put.setLong(5, r.line());
+    put.setString(6, r.tenant());
+    put.setString(7, r.inputHash());
+    put.setString(8, r.settings());
+    put.setString(9, r.status().name().toLowerCase(java.util.Locale.ROOT));
+    put.setInt(10, r.attempts());
+    put.setString(11, r.reason());
+    put.setString(12, r.error());
+    put.setLong(13, r.calls());
+    put.setLong(14, r.chars());
+    put.setString(15, r.translation());
+    put.setLong(16, r.run());
+    put.setString(17, now);
+  }
+
+  @Override
+  public void translations(String output, long run, Consumer<Row> each) {
+    readLock.lock();
+    try (PreparedStatement ps =
+        reader.prepareStatement(
+            "SELECT id, tenant, translation, line FROM documents WHERE run = ? AND output = ?"
+                + " AND status = 'done' AND translation IS NOT NULL ORDER BY line")) {
+      ps.setLong(1, run);
+      ps.setString(2, output);
+      ps.setFetchSize(1000);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          each.accept(
+              new Row(
+                  null,
+                  null,
+                  output,
+                  rs.getString(1),
+                  rs.getLong(4),
+                  rs.getString(2),
+                  null,
+                  null,
+                  Status.DONE,
+                  0,
+                  null,
+                  null,
+                  0,
+                  0,
+                  rs.getString(3),
+                  run));
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public void failures(long run, Consumer<Row> each) {
+    query(
+        "SELECT key, origin, output, id, line, tenant, input_hash, settings, status, attempts,"
+            + " reason, error, calls, chars, run FROM documents"
+            + " WHERE run = ? AND status = 'failed' ORDER BY output, line, key",
+        run,
+        each);
+  }
+
+  @Override
+  public List<String> jsonlOutputs(long run) {
+    List<String> out = new ArrayList<>();
+    readLock.lock();
+    try (PreparedStatement ps =
+        reader.prepareStatement(
+            "SELECT DISTINCT output FROM documents WHERE run = ? AND key LIKE 'j:%'"
+                + " ORDER BY output")) {
+      ps.setLong(1, run);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  private void query(String sql, long run, Consumer<Row> each) {
+    readLock.lock();
+    try (PreparedStatement ps = reader.prepareStatement(sql)) {
+      ps.setLong(1, run);
+      ps.setFetchSize(1000);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          each.accept(row(rs));
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  private static Row row(ResultSet rs) throws SQLException {
+    return new Row(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getLong(5),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getString(8),
+        "done".equals(rs.getString(9)) ? Status.DONE : Status.FAILED,
+        rs.getInt(10),
+        rs.getString(11),
+        rs.getString(12),
+        rs.getLong(13),
+        rs.getLong(14),
+        null,
+        rs.getLong(15));
+  }
+
+  @Override
+  public void close() {
+    writeLock.lock();
+    readLock.lock();
+    try {
+      closeQuietly(reader);
+      closeQuietly(writer);
+    } finally {
+      readLock.unlock();
+      writeLock.unlock();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // closing: the data is committed or it is not; nothing more to do
+    }
+  }
+}

@@ -1,0 +1,1118 @@
+package dev.fanout.translate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.fanout.Ticker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A LibreTranslate-compatible HTTP server for demos and tests: it answers {@code POST /translate}
+ * with a {@link Translator} of your choice (the pseudo backend, or a lambda in a test) and can be
+ * made to misbehave the ways real upstreams do: per-key rate limits (429 with {@code Retry-After}),
+ * banned keys (403), injected 500/503 faults, and added latency. It counts what it receives so that
+ * tests can check exactly which texts reached it, with which key.
+ *
+ * {@snippet :
+ * try (UpstreamServer server =
+ *         UpstreamServer.builder(backend) // any Translator: the pseudo backend, a test's fake
+ *             .limit("tenant-a", 5) // at most 5 requests from this key in any one second
+ *             .errorRate(0.01)
+ *             .start();
+ *     Translator client = new LibreTranslateTranslator(server.uri())) {
+ *   client.translate(new TranslationRequest("Hello", "en", "es", Format.TEXT, "tenant-a"));
+ * }
+ * }
+ *
+ * <h2>Endpoints</h2>
+ *
+ * <ul>
+ *   <li>{@code POST /translate}: a JSON body {@code {"q": "..." or ["...", ...], "source": "en",
+ *       "target": "es", "format": "text"|"html", "api_key": "..."}}, or the same fields as an
+ *       {@code application/x-www-form-urlencoded} form (one {@code q}). Answers {@code
+ *       {"translatedText": "..."}}, or an array of them when {@code q} was an array. {@code source}
+ *       may be {@code auto}; {@code format} defaults to {@code text}; language codes may be ISO
+ *       639-1 or 639-3 ({@link Languages}).
+ *   <li>{@code GET /languages}: a JSON list of {@code {"code", "name", "targets"}}.
+ * </ul>
+ *
+ * Errors are {@code {"error": "..."}} with LibreTranslate's statuses, checked in this order: 400
+ * for a body that is not JSON or a form; 403 {@code Too many request limits violations} for a
+ * {@linkplain #ban banned} key; 429 {@code Slowdown: N per 1 second} with {@code Retry-After} for a
+ * key over its limit; 400 for a missing or invalid parameter ({@code Invalid request: missing q
+ * parameter}, {@code xx is not supported}); 500 or 503 (the latter with {@code Retry-After: 1}) for
+ * an injected fault; then the translator's own failure, if any (see {@link #builder}). Requests
+ * with no key are treated as coming from the key {@code ""}. Other paths answer 404, other methods
+ * 405.
+ *
+ * <h2>Rate limits</h2>
+ *
+ * A key with a limit of {@code perSecond >= 1} gets at most {@code floor(perSecond)} accepted
+ * requests in any sliding one-second window (not fixed windows: there is no double-rate edge); a
+ * limit {@code 0 < perSecond < 1} allows one request per {@code 1 / perSecond} seconds; a limit of
+ * 0 rejects every request, with {@code Retry-After: 3600}. Only accepted requests use up the
+ * window; 429s do not. {@code Retry-After} is the time until the window frees a slot, rounded up to
+ * whole seconds (at least 1). The check is exact: each limited key keeps a ring of the times of its
+ * last {@code floor(perSecond)} accepted requests, under its own lock. Keys without a limit are
+ * unlimited. Time comes from a {@link Ticker} ({@link Ticker#system()} by default) so tests can
+ * move it by hand.
+ *
+ * <h2>Threads, failure, timeout, interruption</h2>
+ *
+ * It runs the JDK's {@link HttpServer} with one virtual thread per exchange, bound to {@code
+ * 127.0.0.1} unless told otherwise. {@link #close()} stops accepting, closes every connection
+ * (requests still in flight, such as ones waiting out the {@linkplain Builder#latency latency}, are
+ * aborted: their handler threads are interrupted and their clients see the connection close) and
+ * waits for the handler threads to end. It applies no timeout of its own to requests. The JDK
+ * server's idle-connection timer thread is cancelled by {@code close()} and ends moments later on
+ * its own.
+ *
+ * <p>API keys never appear in its log lines or in {@code toString()}: they are shown as {@link
+ * #keyId(String)}, a hash prefix. {@link #calls()} does hold the keys, for tests.
+ */
+public final class UpstreamServer implements AutoCloseable {
+
+  /** {@code Retry-After}, in seconds, for a key whose limit is 0. */
+  public static final long BLOCKED_RETRY_AFTER_SECONDS = 3600;
+
+  /** The largest per-key limit, in requests a second. */
+  public static final double MAX_LIMIT_PER_SECOND = 1_000_000;
+
+  /** The largest request body accepted; larger ones get 413. */
+  static final int MAX_BODY_BYTES = 1 << 20;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static final Map<String, String> LANGUAGE_NAMES = languageNames();
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Translator translator;
+  private final Ticker ticker;
+  private final Random random;
+  private final double errorRate;
+  private final Duration latency;
+  private final Consumer<String> log;
+  private final int maxCalls;
+  private final Map<String, Window> limits = new ConcurrentHashMap<>();
+  private final Set<String> banned = ConcurrentHashMap.newKeySet();
+
+  private final LongAdder total = new LongAdder();
+  private final Map<String, LongAdder> requestsByKey = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> rateLimitedByKey = new ConcurrentHashMap<>();
+  private final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger callCount = new AtomicInteger();
+
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final ReentrantLock closeLock = new ReentrantLock();
+
+  /**
+   * One text received in a {@code POST /translate}: one per element when {@code q} was an array.
+   * Requests whose body could not be parsed, or that had no {@code q}, leave no call.
+   *
+   * @param key the API key it came with, {@code ""} for none
+   * @param text the text to translate, as received
+   * @param status the HTTP status of the answer to the request it came in
+   */
+  public record Call(String key, String text, int status) {
+    /** Checks that neither the key nor the text is null. */
+    public Call {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(text, "text");
+    }
+
+    /** Shows the key as {@link UpstreamServer#keyId(String)} and only the text's length. */
+    @Override
+    public String toString() {
+      return "Call[" + keyId(key) + ", " + text.length() + " chars, " + status + "]";
+    }
+  }
+
+  private UpstreamServer(Builder b) throws IOException {
+    this.translator = b.translator;
+    this.ticker = b.ticker;
+    this.random = b.random;
+    this.errorRate = b.errorRate;
+    this.latency = b.latency;
+    this.log = b.log;
+    this.maxCalls = b.maxCalls;
+    b.limits.forEach((key, perSecond) -> limits.put(key, new Window(perSecond)));
+    banned.addAll(b.banned);
+    this.server = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), 0);
+    this.executor =
+        Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual()
+                .name("upstream-" + server.getAddress().getPort() + "-", 0)
+                .factory());
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  /**
+   * Starts configuring a server that translates with {@code translator}.
+   *
+   * <p>The translator is called on the request's virtual thread, with the request's text, codes and
+   * format and no API key, once per text. When it throws a {@link TranslationException}, the server
+   * answers 400 (reasons {@code bad_request}, {@code unsupported_pair}), 403 ({@code forbidden}),
+   * 429 ({@code rate_limited}, with its {@code Retry-After}), 503 (other transient failures) or 500
+   * (others), with the exception's message as the error. A runtime exception gives 500. The server
+   * never closes the translator: its caller owns it.
+   *
+   * @param translator produces the translations
+   * @return a builder with the defaults: any free port on {@code 127.0.0.1}, no limits, no faults,
+   *     no latency, no log
+   */
+  public static Builder builder(Translator translator) {
+    return new Builder(translator);
+  }
+
+  /** Configures and starts an {@link UpstreamServer}. Not thread-safe. */
+  public static final class Builder {
+    private final Translator translator;
+    private int port;
+    private InetAddress bindAddress = loopback();
+    private final Map<String, Double> limits = new LinkedHashMap<>();
+    private final List<String> banned = new ArrayList<>();
+    private double errorRate;
+    private Random random = new Random();
+    private Duration latency = Duration.ZERO;
+    private Consumer<String> log = line -> {};
+    private Ticker ticker = Ticker.system();
+    private int maxCalls = 1_000_000;
+
+    private Builder(Translator translator) {
+      this.translator = Objects.requireNonNull(translator, "translator");
+    }
+
+    /**
+     * The port to listen on.
+     *
+     * @param port 1 to 65535, or 0 (the default) for any free port; see {@link #port()}
+     * @return this builder
+     * @throws IllegalArgumentException if the port is out of range
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0 to 65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * The address to listen on; {@code 127.0.0.1} by default, so the server is reachable only from
+     * this machine.
+     *
+     * @param address the local address, such as {@code 0.0.0.0} for every interface
+     * @return this builder
+     */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Limits the requests of one API key; see the class javadoc for the exact rule.
+     *
+     * @param apiKey the key, {@code ""} for requests without one
+     * @param perSecond the number of requests allowed in any one second; 0 rejects every request
+     * @return this builder
+     * @throws IllegalArgumentException if {@code perSecond} is negative, not a number or more than
+     *     {@link #MAX_LIMIT_PER_SECOND}
+     */
+    public Builder limit(String apiKey, double perSecond) {
+      checkLimit(perSecond);
+      limits.put(Objects.requireNonNull(apiKey, "apiKey"), perSecond);
+      return this;
+    }
+
+    /**
+     * Bans a key from the start: its requests get 403.
+     *
+     * @param apiKey the key, {@code ""} for requests without one
+     * @return this builder
+     */
+    public Builder ban(String apiKey) {
+      banned.add(Objects.requireNonNull(apiKey, "apiKey"));
+      return this;
+    }
+
+    /**
+     * Makes a fraction of the requests that pass the rate limits and validation fail with 500 or
+     * 503 (even odds), drawn from {@link #random(Random)}.
+     *
+     * @param fraction 0 (the default) to 1
+     * @return this builder
+     * @throws IllegalArgumentException if the fraction is outside 0 to 1
+     */
+    public Builder errorRate(double fraction) {
+      if (!(fraction >= 0 && fraction <= 1)) {
+        throw new IllegalArgumentException("error rate must be 0 to 1: " + fraction);
+      }
+      this.errorRate = fraction;
+      return this;
+    }
+
+    /**
+     * The source of randomness for {@link #errorRate(double)}; pass a seeded one for repeatable
+     * tests. It is shared by every request's thread.
+     *
+     * @param random the generator
+     * @return this builder
+     */
+    public Builder random(Random random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * A delay added to each {@code POST /translate}, after its body is read and before it is judged
+     * (so rate-limit windows count the moment the delay ends). The delay is interruptible: {@link
+     * UpstreamServer#close()} cuts it short and drops the request.
+     *
+     * @param latency zero (the default) or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder latency(Duration latency) {
+      if (latency.isNegative()) {
+        throw new IllegalArgumentException("latency must not be negative: " + latency);
+      }
+      this.latency = latency;
+      return this;
+    }
+
+    /**
+     * Receives one line per request (method, path, status, {@link #keyId(String) key id}, texts,
+     * milliseconds), called on the request's thread after the answer is sent. Lines never contain
+     * an API key or a text. A runtime exception it throws is ignored.
+     *
+     * @param log the line consumer, such as {@code System.err::println}
+     * @return this builder
+     */
+    public Builder log(Consumer<String> log) {
+      this.log = Objects.requireNonNull(log, "log");
+      return this;
+    }
+
+    /**
+     * The clock of the rate limits; {@link Ticker#system()} by default. Tests pass a ticker they
+     * move by hand. The latency is always real time.
+     *
+     * @param ticker the clock
+     * @return this builder
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * How many {@link Call}s {@link UpstreamServer#calls()} keeps; beyond it the oldest are
+     * dropped.
+     *
+     * @param maxCalls at least 1; 1,000,000 by default
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxCalls(int maxCalls) {
+      if (maxCalls < 1) {
+        throw new IllegalArgumentException("maxCalls must be at least 1: " + maxCalls);
+      }
+      this.maxCalls = maxCalls;
+      return this;
+    }
+
+    /**
+     * Binds the port and starts serving.
+     *
+     * @return the running server; close it to stop it
+     * @throws IOException if the port cannot be bound (in use, no permission); nothing is left
+     *     running then
+     */
+    public UpstreamServer start() throws IOException {
+      UpstreamServer s = new UpstreamServer(this);
+      s.server.start();
+      return s;
+    }
+  }
+
+  /**
+   * The port the server listens on.
+   *
+   * @return the port, the system's choice when the builder said 0
+   */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /**
+   * The address the server listens on.
+   *
+   * @return the bound address and port
+   */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  /**
+   * The base URI for clients, such as {@link LibreTranslateTranslator}.
+   *
+   * @return {@code http://HOST:PORT/}, where HOST is the bind address, or {@code 127.0.0.1} when
+   *     bound to every interface
+   */
+  public URI uri() {
+    InetAddress a = server.getAddress().getAddress();
+    String host;
+    if (a.isAnyLocalAddress()) {
+      host = "127.0.0.1";
+    } else if (a instanceof Inet6Address) {
+      host = "[" + a.getHostAddress() + "]";
+    } else {
+      host = a.getHostAddress();
+    }
+    return URI.create("http://" + host + ":" + port() + "/");
+  }
+
+  /**
+   * Sets or replaces a key's limit while running. The key starts a fresh window: requests it made
+   * under the old limit are forgotten.
+   *
+   * @param apiKey the key, {@code ""} for requests without one
+   * @param perSecond as for {@link Builder#limit(String, double)}
+   * @throws IllegalArgumentException as for {@link Builder#limit(String, double)}
+   */
+  public void setLimit(String apiKey, double perSecond) {
+    checkLimit(perSecond);
+    limits.put(Objects.requireNonNull(apiKey, "apiKey"), new Window(perSecond));
+  }
+
+  /**
+   * Removes a key's limit: its requests are no longer limited.
+   *
+   * @param apiKey the key
+   */
+  public void clearLimit(String apiKey) {
+    limits.remove(Objects.requireNonNull(apiKey, "apiKey"));
+  }
+
+  /**
+   * Bans a key: its requests get 403 until {@link #unban(String)}.
+   *
+   * @param apiKey the key, {@code ""} for requests without one
+   */
+  public void ban(String apiKey) {
+    banned.add(Objects.requireNonNull(apiKey, "apiKey"));
+  }
+
+  /**
+   * Lifts a ban.
+   *
+   * @param apiKey the key
+   */
+  public void unban(String apiKey) {
+    banned.remove(Objects.requireNonNull(apiKey, "apiKey"));
+  }
+
+  /**
+   * Counts {@code /translate} requests, whatever their outcome.
+   *
+   * @return the number since the start or the last {@link #resetCounters()}
+   */
+  public long totalRequests() {
+    return total.sum();
+  }
+
+  /**
+   * Counts one key's {@code /translate} requests, whatever their outcome. Requests whose body could
+   * not be parsed count under {@code ""}.
+   *
+   * @param apiKey the key, {@code ""} for none
+   * @return the number since the start or the last {@link #resetCounters()}
+   */
+  public long requests(String apiKey) {
+    return sum(requestsByKey.get(apiKey));
+  }
+
+  /**
+   * Counts one key's 429 answers.
+   *
+   * @param apiKey the key, {@code ""} for none
+   * @return the number since the start or the last {@link #resetCounters()}
+   */
+  public long rateLimited(String apiKey) {
+    return sum(rateLimitedByKey.get(apiKey));
+  }
+
+  /**
+   * Counts the answers with one status, on every path.
+   *
+   * @param status such as 200, 429 or 503
+   * @return the number since the start or the last {@link #resetCounters()}
+   */
+  public long responses(int status) {
+    return sum(byStatus.get(status));
+  }
+
+  /**
+   * Every text received so far, oldest first; see {@link Call}. A call is recorded just before its
+   * answer is sent, so once a client has its answer, its calls are here.
+   *
+   * @return an immutable snapshot of at most {@link Builder#maxCalls(int)} calls
+   */
+  public List<Call> calls() {
+    return List.copyOf(calls);
+  }
+
+  /**
+   * Zeroes every counter and empties {@link #calls()}; limits, windows and bans stay. Requests in
+   * flight meanwhile may be counted on either side.
+   */
+  public void resetCounters() {
+    total.reset();
+    requestsByKey.clear();
+    rateLimitedByKey.clear();
+    byStatus.clear();
+    calls.clear();
+    callCount.set(0);
+  }
+
+  /**
+   * A name for a key that can be logged: {@code key#} and the first 8 hex digits of its SHA-256, or
+   * {@code no-key} for {@code ""} and null.
+   *
+   * @param apiKey the key
+   * @return its id
+   */
+  public static String keyId(String apiKey) {
+    if (apiKey == null || apiKey.isEmpty()) {
+      return "no-key";
+    }
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(apiKey.getBytes(StandardCharsets.UTF_8));
+      return "key#" + HexFormat.of().formatHex(hash, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
+    }
+  }
+
+  /**
+   * Stops the server: stops accepting, closes every connection, interrupts the requests in flight
+   * and waits for their threads to end. Idempotent: a later or concurrent call returns once the
+   * first has finished. If interrupted while waiting, it keeps waiting and restores the interrupt
+   * status when done.
+   *
+   * @throws IllegalStateException if a request thread does not end within 10 s (a translator that
+   *     ignores interrupts)
+   */
+  @Override
+  public void close() {
+    closeLock.lock();
+    try {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      server.stop(0);
+      executor.shutdownNow();
+      boolean interrupted = false;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      try {
+        while (true) {
+          try {
+            long left = deadline - System.nanoTime();
+            if (executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+              return;
+            }
+            throw new IllegalStateException(
+                "upstream server on port " + port() + ": request threads did not end within 10 s");
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    } finally {
+      closeLock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UpstreamServer["
+        + uri()
+        + ", "
+        + limits.size()
+        + " limited keys, "
+        + banned.size()
+        + " banned, error rate "
+        + errorRate
+        + ", latency "
+        + latency.toMillis()
+        + " ms"
+        + (closed.get() ? ", closed" : "")
+        + "]";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Request handling
+
+  /** A finished answer. */
+  private record Reply(int status, JsonNode body, long retryAfterSeconds) {
+    static Reply error(int status, String message) {
+      return error(status, message, -1);
+    }
+
+    static Reply error(int status, String message, long retryAfterSeconds) {
+      ObjectNode body = JSON.createObjectNode();
+      body.put("error", message);
+      return new Reply(status, body, retryAfterSeconds);
+    }
+  }
+
+  /** The parameters of a {@code /translate} request, as received. */
+  private record Params(JsonNode q, String source, String target, String format, String key) {}
+
+  /** A request that cannot be parsed: 400 or 413. */
+  private static final class BadRequest extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    BadRequest(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  private void handle(HttpExchange exchange) {
+    long start = System.nanoTime();
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      String method = exchange.getRequestMethod();
+      if (path.equals("/translate")) {
+        handleTranslate(exchange, method, start);
+      } else if (path.equals("/languages")) {
+        Reply reply =
+            method.equals("GET") || method.equals("HEAD")
+                ? new Reply(200, languagesJson(), -1)
+                : methodNotAllowed(exchange, "GET");
+        send(exchange, reply);
+        logLine(method, path, reply.status(), null, "", start);
+      } else {
+        Reply reply = Reply.error(404, "Not Found");
+        send(exchange, reply);
+        logLine(method, "(other path)", 404, null, "", start);
+      }
+    } catch (RuntimeException e) {
+      // A bug here must not kill the server; the exchange is closed by the try.
+      safeLog("internal error: " + e);
+    }
+  }
+
+  private void handleTranslate(HttpExchange exchange, String method, long start) {
+    total.increment();
+    if (!method.equals("POST")) {
+      count(requestsByKey, "");
+      Reply reply = methodNotAllowed(exchange, "POST");
+      send(exchange, reply);
+      logLine(method, "/translate", reply.status(), "", "", start);
+      return;
+    }
+    Params params;
+    try {
+      params = parse(exchange);
+    } catch (BadRequest e) {
+      count(requestsByKey, "");
+      Reply reply = Reply.error(e.status, e.getMessage());
+      send(exchange, reply);
+      logLine(method, "/translate", reply.status(), "", "", start);
+      return;
+    } catch (IOException e) {
+      return; // the client went away (or close() closed the connection): nobody to answer
+    }
+    String key = params.key();
+    count(requestsByKey, key);
+    List<String> texts = texts(params.q());
+    if (latency.isPositive()) {
+      try {
+        Thread.sleep(latency);
+      } catch (InterruptedException e) {
+        // close() is stopping the server; the connection is already closed.
+        Thread.currentThread().interrupt();
+        logLine(method, "/translate", 0, key, "aborted by close, ", start);
+        return;
+      }
+    }
+    Reply reply;
+    try {
+      reply = judge(params, texts);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      logLine(method, "/translate", 0, key, "aborted by close, ", start);
+      return;
+    }
+    if (reply.status() == 429) {
+      count(rateLimitedByKey, key);
+    }
+    for (String t : texts) {
+      if (callCount.incrementAndGet() > maxCalls && calls.poll() != null) {
+        callCount.decrementAndGet();
+      }
+      calls.add(new Call(key, t, reply.status()));
+    }
+    send(exchange, reply);
+    int chars = texts.stream().mapToInt(String::length).sum();
+    logLine(
+        method,
+        "/translate",
+        reply.status(),
+        key,
+        params.source()
+            + "->"
+            + params.target()
+            + ", "
+            + texts.size()
+            + " texts, "
+            + chars
+            + " chars, ",
+        start);
+  }
+
+  /** Decides the answer of a parsed request: ban, limit, validation, fault, translation. */
+  private Reply judge(Params p, List<String> texts) throws InterruptedException {
+    String key = p.key();
+    if (banned.contains(key)) {
+      return Reply.error(403, "Too many request limits violations");
+    }
+    Window window = limits.get(key);
+    if (window != null) {
+      long wait = window.tryAcquire(ticker.nanoTime());
+      if (wait != 0) {
+        long seconds =
+            wait == Long.MAX_VALUE
+                ? BLOCKED_RETRY_AFTER_SECONDS
+                : Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+        return Reply.error(429, "Slowdown: " + window.describe(), seconds);
+      }
+    }
+    if (texts.isEmpty()) {
+      return Reply.error(
+          400,
+          missing(p.q())
+              ? "Invalid request: missing q parameter"
+              : "Invalid request: q must be a string or an array of strings");
+    }
+    if (p.source() == null || p.source().isBlank()) {
+      return Reply.error(400, "Invalid request: missing source parameter");
+    }
+    if (p.target() == null || p.target().isBlank()) {
+      return Reply.error(400, "Invalid request: missing target parameter");
+    }
+    String source = code(p.source());
+    String target = code(p.target());
+    if (!source.equals("auto") && !LANGUAGE_NAMES.containsKey(source)) {
+      return Reply.error(400, p.source().trim() + " is not supported");
+    }
+    if (!LANGUAGE_NAMES.containsKey(target)) {
+      return Reply.error(400, p.target().trim() + " is not supported");
+    }
+    TranslationRequest.Format format;
+    String f = p.format() == null ? "text" : p.format().trim().toLowerCase(Locale.ROOT);
+    switch (f) {
+      case "text", "" -> format = TranslationRequest.Format.TEXT;
+      case "html" -> format = TranslationRequest.Format.HTML;
+      default -> {
+        return Reply.error(400, "Invalid request: format must be text or html");
+      }
+    }
+    if (errorRate > 0 && random.nextDouble() < errorRate) {
+      return random.nextBoolean()
+          ? Reply.error(500, "Internal Server Error (injected fault)")
+          : Reply.error(503, "Service Unavailable (injected fault)", 1);
+    }
+    List<String> out = new ArrayList<>(texts.size());
+    try {
+      for (String text : texts) {
+        String translated =
+            translator.translate(new TranslationRequest(text, source, target, format, null));
+        if (translated == null) {
+          return Reply.error(500, "Internal Server Error: the translator returned nothing");
+        }
+        out.add(translated);
+      }
+    } catch (TranslationException e) {
+      return translatorFailure(e);
+    } catch (RuntimeException e) {
+      safeLog("translator failed: " + e);
+      return Reply.error(500, "Internal Server Error");
+    }
+    ObjectNode body = JSON.createObjectNode();
+    if (p.q().isArray()) {
+      ArrayNode arr = body.putArray("translatedText");
+      out.forEach(arr::add);
+    } else {
+      body.put("translatedText", out.get(0));
+    }
+    return new Reply(200, body, -1);
+  }
+
+  /** Whether {@code q} is absent, null, an empty string or an empty array. */
+  private static boolean missing(JsonNode q) {
+    return q == null
+        || q.isNull()
+        || q.isTextual() && q.asText().isEmpty()
+        || q.isArray() && q.isEmpty();
+  }
+
+  private static Reply translatorFailure(TranslationException e) {
+    String message = e.getMessage() == null ? e.reason() : e.getMessage();
+    return switch (e.reason()) {
+      case "bad_request", "unsupported_pair" -> Reply.error(400, message);
+      case "forbidden" -> Reply.error(403, message);
+      case "rate_limited" ->
+          Reply.error(
+              429,
+              message,
+              e.retryAfter().map(d -> Math.max(1, (d.toMillis() + 999) / 1000)).orElse(1L));
+      default -> Reply.error(e.isTransient() ? 503 : 500, message);
+    };
+  }
+
+  /** The texts of {@code q}: empty when it is missing, empty, or holds something else. */
+  private static List<String> texts(JsonNode q) {
+    if (q == null) {
+      return List.of();
+    }
+    if (q.isTextual()) {
+      return q.asText().isEmpty() ? List.of() : List.of(q.asText());
+    }
+    if (q.isArray() && !q.isEmpty()) {
+      List<String> texts = new ArrayList<>(q.size());
+      for (JsonNode e : q) {
+        if (!e.isTextual()) {
+          return List.of();
+        }
+        texts.add(e.asText());
+      }
+      return texts;
+    }
+    return List.of();
+  }
+
+  private static Params parse(HttpExchange exchange) throws IOException, BadRequest {
+    byte[] body;
+    try (InputStream in = exchange.getRequestBody()) {
+      body = in.readNBytes(MAX_BODY_BYTES + 1);
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      throw new BadRequest(413, "Request body too large (at most " + MAX_BODY_BYTES + " bytes)");
+    }
+    String type = exchange.getRequestHeaders().getFirst("Content-Type");
+    type = type == null ? "" : type.toLowerCase(Locale.ROOT);
+    boolean json;
+    if (type.contains("json")) {
+      json = true;
+    } else if (type.contains("application/x-www-form-urlencoded")) {
+      json = false;
+    } else {
+      json = firstNonBlank(body) == '{';
+    }
+    return json ? parseJson(body) : parseForm(new String(body, StandardCharsets.UTF_8));
+  }
+
+  private static int firstNonBlank(byte[] body) {
+    for (byte b : body) {
+      if (!Character.isWhitespace(b)) {
+        return b;
+      }
+    }
+    return -1;
+  }
+
+  private static Params parseJson(byte[] body) throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new BadRequest(400, "Invalid request: the body is not valid JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadRequest(400, "Invalid request: the body must be a JSON object");
+    }
+    return new Params(
+        root.get("q"),
+        text(root, "source"),
+        text(root, "target"),
+        text(root, "format"),
+        orEmpty(text(root, "api_key")));
+  }
+
+  private static String text(JsonNode root, String field) {
+    JsonNode n = root.get(field);
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  private static Params parseForm(String body) throws BadRequest {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String pair : body.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      try {
+        String name =
+            URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value =
+            eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        fields.putIfAbsent(name, value); // like LibreTranslate: the first of repeated fields
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(400, "Invalid request: malformed form body");
+      }
+    }
+    String q = fields.get("q");
+    return new Params(
+        q == null ? null : JSON.getNodeFactory().textNode(q),
+        fields.get("source"),
+        fields.get("target"),
+        fields.get("format"),
+        orEmpty(fields.get("api_key")));
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  /** ISO 639-1 when the code is one {@link Languages} knows; otherwise the code, lower-cased. */
+  private static String code(String code) {
+    String c = code.trim().toLowerCase(Locale.ROOT);
+    if (c.equals("auto")) {
+      return c;
+    }
+    try {
+      return Languages.iso1(c);
+    } catch (IllegalArgumentException e) {
+      return c;
+    }
+  }
+
+  private static Reply methodNotAllowed(HttpExchange exchange, String allowed) {
+    exchange.getResponseHeaders().set("Allow", allowed);
+    return Reply.error(405, "Method Not Allowed");
+  }
+
+  private void send(HttpExchange exchange, Reply reply) {
+    count(byStatus, reply.status());
+    try {
+      byte[] bytes = JSON.writeValueAsBytes(reply.body());
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      if (reply.retryAfterSeconds() >= 0) {
+        exchange.getResponseHeaders().set("Retry-After", Long.toString(reply.retryAfterSeconds()));
+      }
+      boolean head = exchange.getRequestMethod().equals("HEAD");
+      exchange.sendResponseHeaders(reply.status(), head ? -1 : bytes.length);
+      if (!head) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a JSON tree", e);
+    } catch (IOException e) {
+      // The client went away, or close() closed the connection: nobody to answer.
+    }
+  }
+
+  private void logLine(
+      String method, String path, int status, String key, String what, long start) {
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    safeLog(
+        method
+            + " "
+            + path
+            + " "
+            + (status == 0 ? "-" : Integer.toString(status))
+            + (key == null ? "" : " " + keyId(key))
+            + " "
+            + what
+            + ms
+            + " ms");
+  }
+
+  private void safeLog(String line) {
+    try {
+      log.accept(line);
+    } catch (RuntimeException ignored) {
+      // A broken log must not break the server.
+    }
+  }
+
+  private static <K> void count(Map<K, LongAdder> counters, K key) {
+    counters.computeIfAbsent(key, k -> new LongAdder()).increment();
+  }
+
+  private static long sum(LongAdder adder) {
+    return adder == null ? 0 : adder.sum();
+  }
+
+  private static JsonNode languagesJson() {
+    ArrayNode list = JSON.createArrayNode();
+    LANGUAGE_NAMES.forEach(
+        (code, name) -> {
+          ObjectNode l = list.addObject();
+          l.put("code", code);
+          l.put("name", name);
+          ArrayNode targets = l.putArray("targets");
+          LANGUAGE_NAMES.keySet().forEach(targets::add);
+        });
+    return list;
+  }
+
+  private static Map<String, String> languageNames() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("en", "English");
+    m.put("es", "Spanish");
+    m.put("fr", "French");
+    m.put("de", "German");
+    m.put("it", "Italian");
+    m.put("pt", "Portuguese");
+    m.put("ca", "Catalan");
+    m.put("gl", "Galician");
+    m.put("eu", "Basque");
+    m.put("nl", "Dutch");
+    m.put("pl", "Polish");
+    m.put("ru", "Russian");
+    m.put("uk", "Ukrainian");
+    m.put("ja", "Japanese");
+    m.put("zh", "Chinese");
+    m.put("ko", "Korean");
+    m.put("ar", "Arabic");
+    m.put("tr", "Turkish");
+    m.put("sv", "Swedish");
+    m.put("da", "Danish");
+    m.put("nb", "Norwegian Bokmål");
+    m.put("fi", "Finnish");
+    m.put("ro", "Romanian");
+    m.put("cs", "Czech");
+    m.put("el", "Greek");
+    m.put("hi", "Hindi");
+    return Collections.unmodifiableMap(m);
+  }
+
+  private static InetAddress loopback() {
+    try {
+      return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+    } catch (UnknownHostException e) {
+      throw new AssertionError("a 4-byte address is always valid", e);
+    }
+  }
+
+  private static void checkLimit(double perSecond) {
+    if (!(perSecond >= 0 && perSecond <= MAX_LIMIT_PER_SECOND)) {
+      throw new IllegalArgumentException(
+          "a limit must be 0 to " + (long) MAX_LIMIT_PER_SECOND + " a second: " + perSecond);
+    }
+  }
+
+  /**
+   * One key's sliding window: the times of its last {@code capacity} accepted requests, in a ring.
+   */
+  private static final class Window {
+    private final double perSecond;
+    private final int capacity; // 0: every request is rejected
+    private final long windowNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final long[] ring; // guarded by lock
+    private int next; // guarded by lock: where the next time goes; the oldest once full
+    private int size; // guarded by lock
+
+    Window(double perSecond) {
+      this.perSecond = perSecond;
+      if (perSecond == 0) {
+        capacity = 0;
+        windowNanos = 0;
+      } else if (perSecond >= 1) {
+        capacity = (int) Math.floor(perSecond);
+        windowNanos = 1_000_000_000L;
+      } else {
+        capacity = 1;
+        windowNanos = Math.round(1e9 / perSecond);
+      }
+      ring = new long[capacity];
+    }
+
+    /**
+     * Takes a slot at {@code now} if the window has one.
+     *
+     * @return 0 if taken; otherwise nanoseconds until a slot frees, {@code Long.MAX_VALUE} for a
+     *     limit of 0
+     */
+    long tryAcquire(long now) {
+      if (capacity == 0) {
+        return Long.MAX_VALUE;
+      }
+      lock.lock();
+      try {
+        if (size == capacity) {
+          long wait = ring[next] + windowNanos - now;
+          if (wait > 0) {
+            return wait;
+          }
+        } else {
+          size++;
+        }
+        ring[next] = now;
+        next = next + 1 == capacity ? 0 : next + 1;
+        return 0;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    String describe() {
+      if (perSecond == 0 || perSecond >= 1) {
+        return capacity + " per 1 second";
+      }
+      return "1 per " + windowNanos / 1e9 + " seconds";
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package dev.fanout.translate;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Tests that need a real engine (Apertium, APy) skip, saying why, where it is missing; but in CI
+ * ({@code CI=true}, as {@code .ci/run} runs) a missing engine is a failure, because {@code .ci/run}
+ * installs it, and a suite that silently skipped its real-engine tests would prove nothing.
+ */
+final class RealEngines {
+  private RealEngines() {}
+
+  static void require(boolean present, String why) {
+    if (present) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      Assertions.fail("CI=true but " + why + " (.ci/run installs it from Debian's packages)");
+    }
+    Assumptions.assumeTrue(false, why);
+  }
+}
