@@ -168,6 +168,19 @@ public final class TranslateCommand implements Callable<Integer> {
       return 1;
     }
     try (translator) {
+      try {
+        translator
+            .check()
+            .ifPresent(
+                problem ->
+                    err.println(
+                        "warning: the backend did not answer a first check ("
+                            + problem
+                            + "); going on: each document that cannot be sent fails on its own"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 130;
+      }
       TranslateJob job = new TranslateJob(options, translator);
       Progress progress = quiet ? null : new Progress(job.counters(), err);
       // Ctrl-C (SIGINT/SIGTERM): interrupt the job, which records every outcome decided so far,

@@ -145,8 +145,8 @@ public final class UpstreamCommand implements Callable<Integer> {
         b.log(sink);
       }
       CountDownLatch stop = new CountDownLatch(1);
+      Thread hook = new Thread(stop::countDown, "fanout-upstream-stop");
       try (UpstreamServer server = b.start()) {
-        Thread hook = new Thread(stop::countDown, "fanout-upstream-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         err.println(
             "fanout upstream: LibreTranslate API on "
@@ -157,7 +157,15 @@ public final class UpstreamCommand implements Callable<Integer> {
                 + (errorRate > 0 ? ", error rate " + errorRate : "")
                 + (latencyMs > 0 ? ", latency " + latencyMs + " ms" : ""));
         err.flush();
-        stop.await();
+        stop.await(); // Ctrl-C, or an interrupt of this thread, stops the server
+      } catch (InterruptedException e) {
+        return 0;
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // shutting down already
+        }
       }
     } catch (NumberFormatException e) {
       err.println(

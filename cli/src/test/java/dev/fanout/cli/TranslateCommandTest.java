@@ -268,6 +268,57 @@ class TranslateCommandTest {
         Files.readAllLines(out.resolve("tickets.jsonl")).size());
   }
 
+  @Test
+  void aLargeCorpusRunsInASmallFixedHeap() throws Exception {
+    // 200,000 documents in a 48 MiB heap: the texts alone are about 12 MB, and per-document
+    // bookkeeping held until the end would not fit. The pipeline holds at most ~1,000 in flight.
+    int n = 200_000;
+    Path docs = dir.resolve("big.jsonl");
+    try (java.io.BufferedWriter w = Files.newBufferedWriter(docs)) {
+      for (int i = 0; i < n; i++) {
+        w.write("{\"id\":\"" + i + "\",\"tenant\":\"t" + (i % 7) + "\",\"text\":\"Line " + i);
+        w.write(" of a corpus that is much larger than the heap.\"}\n");
+      }
+    }
+    Path out = dir.resolve("out");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElseThrow());
+    cmd.add("-Xmx48m");
+    cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(testClassPath());
+    cmd.add("dev.fanout.cli.Main");
+    cmd.addAll(
+        List.of(
+            "translate",
+            docs.toString(),
+            "--to",
+            "es",
+            "--out",
+            out.toString(),
+            "--backend",
+            "pseudo",
+            "--quiet"));
+    Process child =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile())
+            .start();
+    try {
+      assertTrue(child.waitFor(5, TimeUnit.MINUTES), "hung: " + log());
+    } finally {
+      child.destroyForcibly();
+      child.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertEquals(0, child.exitValue(), log());
+    long lines;
+    try (var stream = Files.lines(out.resolve("big.jsonl"))) {
+      lines = stream.count();
+    }
+    assertEquals(n, lines);
+  }
+
   private String log() {
     try {
       return Files.readString(dir.resolve("child.log"));

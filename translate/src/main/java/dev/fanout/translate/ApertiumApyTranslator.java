@@ -119,6 +119,12 @@ public final class ApertiumApyTranslator implements Translator {
   }
 
   /** {@code apertium}. */
+  /** Requests the server's language list ({@link Translator#check()}). */
+  @Override
+  public java.util.Optional<String> check() throws InterruptedException {
+    return LibreTranslateTranslator.probe(client, translateUri.resolve("listPairs"));
+  }
+
   @Override
   public String name() {
     return "apertium";

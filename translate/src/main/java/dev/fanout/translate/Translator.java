@@ -23,6 +23,19 @@ public interface Translator extends AutoCloseable {
    */
   String translate(TranslationRequest request) throws TranslationException, InterruptedException;
 
+  /**
+   * Asks the backend whether it is there before a run: an HTTP backend requests its server's list
+   * of languages (which also opens a connection and loads the HTTP client's classes, so the first
+   * documents' requests are not delayed and bunched together); a local engine checks nothing. Never
+   * throws for an unreachable or failing server: it says what is wrong.
+   *
+   * @return what is wrong, in words (never with an API key), or empty when the backend answered
+   * @throws InterruptedException when the calling thread was interrupted
+   */
+  default java.util.Optional<String> check() throws InterruptedException {
+    return java.util.Optional.empty();
+  }
+
   /** Releases processes, connections and threads. Idempotent. */
   @Override
   default void close() {}
