@@ -38,8 +38,9 @@ mkdir -p "$bench/target"
 summary="$bench/target/translate-$(date -u +%Y%m%dT%H%M%SZ).txt"
 say() { echo "$*" | tee -a "$summary"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-fanout() { "$jdk/bin/java" "${JOPTS[@]}" -jar "$jar" "$@"; }
-JOPTS=()
+# As ./fanout runs it (its JVM options: FANOUT_JAVA_OPTS, default C1 only).
+fanout() { FANOUT_JAVA_OPTS="${JOPTS:--XX:TieredStopAtLevel=1}" "$root/fanout" "$@"; }
+JOPTS=
 
 gen() { # gen N FILE [tenants] [words]
   python3 - "$@" <<'EOF'
@@ -88,10 +89,9 @@ fi
 if [ "$what" = heap ] || [ "$what" = all ]; then
   n=1000000
   gen $n "$work/million.jsonl" acme,globex,initech 8
-  JOPTS=(-Xmx256m)
   rm -rf "$work/out-heap"
-  /usr/bin/time -f "%M" -o "$work/rss" "$jdk/bin/java" -Xmx256m -jar "$jar" translate "$work/million.jsonl" --to es --out "$work/out-heap" --backend pseudo --quiet
-  JOPTS=()
+  JOPTS="-XX:TieredStopAtLevel=1 -Xmx256m" /usr/bin/time -f "%M" -o "$work/rss" \
+    bash -c 'FANOUT_JAVA_OPTS="$JOPTS" "$0/fanout" "$@"' "$root" translate "$work/million.jsonl" --to es --out "$work/out-heap" --backend pseudo --quiet
   s=$(elapsed_of "$work/out-heap/.fanout/report.json")
   lines=$(wc -l <"$work/out-heap/million.jsonl")
   say "heap: -Xmx256m, $lines/$n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s, peak RSS $(($(cat "$work/rss") / 1024)) MiB (load $(load))"

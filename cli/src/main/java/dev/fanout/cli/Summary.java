@@ -1,6 +1,5 @@
 package dev.fanout.cli;
 
-import dev.fanout.translate.JobOptions;
 import dev.fanout.translate.TranslateJob;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -11,8 +10,7 @@ import java.util.stream.Collectors;
 final class Summary {
   private Summary() {}
 
-  static void print(
-      TranslateJob.Result r, TranslateJob.Counters c, JobOptions options, PrintWriter err) {
+  static void print(TranslateJob.Result r, PrintWriter err) {
     double secs = Math.max(1e-3, r.elapsed().toNanos() / 1e9);
     long total = r.translated() + r.skipped() + r.failed() + r.notSelected();
     err.println(

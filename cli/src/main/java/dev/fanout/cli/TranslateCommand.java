@@ -216,7 +216,7 @@ public final class TranslateCommand implements Callable<Integer> {
       }
       if (progress != null) {
         progress.done();
-        Summary.print(result, job.counters(), options, err);
+        Summary.print(result, err);
       }
       if (result.interrupted()) {
         Thread.interrupted();
