@@ -319,6 +319,96 @@ class TranslateCommandTest {
     assertEquals(n, lines);
   }
 
+  @Test
+  void aDirectoryWithoutReadPermissionIsOneFailureAndTheRestIsTranslated() throws Exception {
+    // Root reads any directory, so when the tests run as root (CI does) the command runs as
+    // "nobody" through setpriv, with its class path copied where nobody can read it.
+    boolean root = "root".equals(System.getProperty("user.name"));
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> all =
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx");
+    Path base = dir.resolve("shared");
+    Files.createDirectories(base);
+    Files.setPosixFilePermissions(dir, all);
+    Files.setPosixFilePermissions(base, all);
+    Path in = base.resolve("in");
+    Files.createDirectories(in.resolve("locked"));
+    Files.writeString(in.resolve("open.txt"), "An open file.");
+    Files.writeString(in.resolve("locked/secret.txt"), "A locked file.");
+    Files.setPosixFilePermissions(in, all);
+    Files.setPosixFilePermissions(in.resolve("open.txt"), all);
+    Path out = base.resolve("out");
+    List<String> cmd = new ArrayList<>();
+    if (root) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is missing");
+      cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    }
+    cmd.add(ProcessHandle.current().info().command().orElseThrow());
+    cmd.add("-cp");
+    cmd.add(root ? copyClassPath(base.resolve("cp"), all) : testClassPath());
+    cmd.add("-Djava.io.tmpdir=" + base); // sqlite-jdbc unpacks its native library there
+    cmd.add("dev.fanout.cli.Main");
+    cmd.addAll(
+        List.of(
+            "translate",
+            in.toString(),
+            "--to",
+            "es",
+            "--out",
+            out.toString(),
+            "--backend",
+            "pseudo",
+            "--quiet"));
+    Files.setPosixFilePermissions(in.resolve("locked"), java.util.Set.of());
+    try {
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("child.log").toFile())
+              .start();
+      assertTrue(p.waitFor(2, TimeUnit.MINUTES), log());
+      assertEquals(2, p.exitValue(), log());
+    } finally {
+      Files.setPosixFilePermissions(in.resolve("locked"), all);
+    }
+    JsonNode report = JSON.readTree(out.resolve(".fanout/report.json").toFile());
+    assertEquals(1, report.get("documents").get("translated").asInt(), report.toString());
+    assertEquals(1, report.get("failed_by_reason").get("unreadable").asInt(), report.toString());
+    JsonNode failure = report.get("failures").get(0);
+    assertTrue(failure.get("origin").asText().endsWith("locked"), failure.toString());
+    assertTrue(failure.get("error").asText().contains("cannot list directory"), failure.toString());
+    assertTrue(Files.exists(out.resolve("open.txt")));
+  }
+
+  /** Copies every class path entry under {@code to}, readable by everyone. */
+  private static String copyClassPath(
+      Path to, java.util.Set<java.nio.file.attribute.PosixFilePermission> all) throws IOException {
+    List<String> entries = new ArrayList<>();
+    int k = 0;
+    for (String e : testClassPath().split(java.io.File.pathSeparator)) {
+      Path src = Path.of(e);
+      if (!Files.exists(src)) {
+        continue;
+      }
+      Path dst = to.resolve((k++) + "-" + src.getFileName());
+      try (var walk = Files.walk(src)) {
+        for (Path s : (Iterable<Path>) walk::iterator) {
+          Path d = dst.resolve(src.relativize(s).toString());
+          if (Files.isDirectory(s)) {
+            Files.createDirectories(d);
+          } else {
+            Files.createDirectories(d.getParent());
+            Files.copy(s, d);
+          }
+          Files.setPosixFilePermissions(d, all);
+        }
+      }
+      entries.add(dst.toString());
+    }
+    Files.setPosixFilePermissions(to, all);
+    return String.join(java.io.File.pathSeparator, entries);
+  }
+
   private String log() {
     try {
       return Files.readString(dir.resolve("child.log"));
