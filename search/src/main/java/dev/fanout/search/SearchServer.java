@@ -1,0 +1,490 @@
+package dev.fanout.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.fanout.Batch;
+import dev.fanout.BatchResult;
+import dev.fanout.Outcome;
+import dev.fanout.Subtask;
+import dev.fanout.TaskGroup;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code GET /search?q=...}: asks every backend at once and answers with all their hits, or with an
+ * error the moment one of them fails.
+ *
+ * <p><b>Fail-fast (the default).</b> The backends are a {@link TaskGroup}: the first backend to
+ * fail (an error status, a body that is not a JSON array of hits, a refused connection, its own
+ * timeout) makes the answer {@code 502 {"error": ..., "backend": ...}} as soon as the other calls
+ * have been cancelled; cancelling interrupts their threads, which aborts their HTTP requests and
+ * closes their connections, so no backend keeps working on an answer nobody will read. When the
+ * whole-request deadline passes first, the answer is {@code 504} naming the backends still pending.
+ * Pick this when a page missing one section would be wrong.
+ *
+ * <p><b>Partial ({@code &partial=true}).</b> The backends are a {@link Batch}: every backend gets
+ * its chance until the deadline, and the answer ({@code 200}) has the sections that succeeded plus
+ * {@code "errors": {backend: message}}; {@code 502} only when every backend failed. Pick this when
+ * a degraded page beats an error page.
+ *
+ * <p>Bad queries (missing or blank {@code q}, over 512 characters) get {@code 400} with a message.
+ * {@code GET /metrics} serves Prometheus text: requests by mode and status, a latency histogram,
+ * backend failures by reason, and backend calls cancelled. The server binds loopback unless told
+ * otherwise; {@link #close()} stops it and waits for its handler threads.
+ */
+public final class SearchServer implements AutoCloseable {
+  /** The longest query accepted, in characters. */
+  public static final int MAX_QUERY_CHARS = 512;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpServer server;
+  private final ExecutorService handlers;
+  private final HttpClient client;
+  private final Map<String, URI> backends;
+  private final Duration timeout;
+  private final Duration backendTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter requests;
+  private final Histogram latency;
+  private final Counter backendFailures;
+  private final Counter cancellations;
+
+  /** A backend failed; the message says how, in words. */
+  static final class BackendException extends Exception {
+    final String backend;
+    final String reason;
+
+    BackendException(String backend, String reason, String message, Throwable cause) {
+      super(message, cause);
+      this.backend = backend;
+      this.reason = reason;
+    }
+  }
+
+  private SearchServer(Builder b) throws IOException {
+    this.backends = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.backends));
+    this.timeout = b.timeout;
+    this.backendTimeout = b.backendTimeout == null ? b.timeout : b.backendTimeout;
+    this.requests =
+        Counter.builder()
+            .name("fanout_search_requests_total")
+            .help("Search requests answered, by mode (failfast, partial) and HTTP status")
+            .labelNames("mode", "code")
+            .register(registry);
+    this.latency =
+        Histogram.builder()
+            .name("fanout_search_request_duration_seconds")
+            .help("Time from request to answer, by mode")
+            .labelNames("mode")
+            .classicOnly()
+            .classicUpperBounds(
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .withoutExemplars()
+            .register(registry);
+    this.backendFailures =
+        Counter.builder()
+            .name("fanout_search_backend_failures_total")
+            .help("Backend calls that failed, by backend and reason")
+            .labelNames("backend", "reason")
+            .register(registry);
+    this.cancellations =
+        Counter.builder()
+            .name("fanout_search_backend_cancelled_total")
+            .help("Backend calls cancelled because another backend failed or the deadline passed")
+            .labelNames("backend")
+            .register(registry);
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(backendTimeout)
+            .build();
+    this.handlers =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("search-", 0).factory());
+    HttpServer s = HttpServer.create(new InetSocketAddress(b.bind, b.port), 1024);
+    s.setExecutor(handlers);
+    s.createContext("/search", this::handleSearch);
+    s.createContext("/metrics", this::handleMetrics);
+    s.createContext("/", this::handleOther);
+    s.start();
+    this.server = s;
+  }
+
+  /** A builder; add at least one backend. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** {@code http://HOST:PORT/} (HOST is 127.0.0.1 when bound to every interface). */
+  public URI uri() {
+    InetAddress a = server.getAddress().getAddress();
+    String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("http://" + host + ":" + port() + "/");
+  }
+
+  /** The backends, by name, in the order their sections appear. */
+  public Map<String, URI> backends() {
+    return backends;
+  }
+
+  /**
+   * Stops accepting requests, interrupts the ones in flight (their backend calls are cancelled) and
+   * waits for every handler thread to end. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    server.stop(0);
+    handlers.shutdownNow();
+    try {
+      if (!handlers.awaitTermination(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("search handlers did not stop within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      client.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ handlers
+
+  private record Answer(int status, JsonNode body) {}
+
+  private void handleSearch(HttpExchange ex) {
+    long start = System.nanoTime();
+    String mode = "failfast";
+    Answer answer;
+    try {
+      if (!ex.getRequestMethod().equals("GET")) {
+        answer = error(405, "use GET /search?q=words");
+      } else {
+        Map<String, String> params = query(ex.getRequestURI().getRawQuery());
+        String q = params.get("q");
+        mode = "true".equalsIgnoreCase(params.get("partial")) ? "partial" : "failfast";
+        if (q == null || q.isBlank()) {
+          answer = error(400, "missing or empty q: ask /search?q=words");
+        } else if (q.length() > MAX_QUERY_CHARS) {
+          answer =
+              error(
+                  400,
+                  "q has "
+                      + q.length()
+                      + " characters; at most "
+                      + MAX_QUERY_CHARS
+                      + " are accepted");
+        } else {
+          answer = mode.equals("partial") ? partial(q.strip()) : failFast(q.strip());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      answer = error(503, "the server is shutting down");
+    } catch (RuntimeException e) {
+      answer = error(500, "internal error: " + e.getClass().getSimpleName());
+    }
+    send(ex, answer);
+    requests.labelValues(mode, Integer.toString(answer.status())).inc();
+    latency.labelValues(mode).observe((System.nanoTime() - start) / 1e9);
+  }
+
+  private Answer failFast(String q) throws InterruptedException {
+    Map<String, Subtask<ArrayNode>> calls = new LinkedHashMap<>();
+    try (TaskGroup group = TaskGroup.open(TaskGroup.config().timeout(timeout))) {
+      for (Map.Entry<String, URI> b : backends.entrySet()) {
+        calls.put(b.getKey(), group.fork(() -> call(b.getKey(), b.getValue(), q)));
+      }
+      try {
+        group.join();
+      } catch (TaskGroup.FailedException e) {
+        countCancelled(calls);
+        if (e.getCause() instanceof BackendException be) {
+          ObjectNode body = JSON.createObjectNode();
+          body.put("error", be.getMessage());
+          body.put("backend", be.backend);
+          return new Answer(502, body);
+        }
+        if (e.getCause() instanceof TimeoutException) {
+          ObjectNode body = JSON.createObjectNode();
+          body.put("error", "no answer from every backend within " + human(timeout));
+          ArrayNode pending = body.putArray("pending");
+          for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
+            if (c.getValue().state() != Subtask.State.SUCCEEDED) {
+              pending.add(c.getKey());
+            }
+          }
+          return new Answer(504, body);
+        }
+        throw e;
+      }
+    }
+    ObjectNode body = JSON.createObjectNode();
+    for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
+      body.set(c.getKey(), c.getValue().get());
+    }
+    return new Answer(200, body);
+  }
+
+  private void countCancelled(Map<String, Subtask<ArrayNode>> calls) {
+    for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
+      if (c.getValue().state() == Subtask.State.CANCELLED) {
+        cancellations.labelValues(c.getKey()).inc();
+      }
+    }
+  }
+
+  private Answer partial(String q) {
+    List<String> names = new ArrayList<>(backends.keySet());
+    BatchResult<String, ArrayNode> r =
+        Batch.of(names).timeout(timeout).run(name -> call(name, backends.get(name), q));
+    ObjectNode body = JSON.createObjectNode();
+    ObjectNode errors = JSON.createObjectNode();
+    int ok = 0;
+    for (Outcome<String, ArrayNode> o : r.outcomes()) {
+      if (o instanceof Outcome.Success<String, ArrayNode> s) {
+        body.set(s.item(), s.value());
+        ok++;
+      } else {
+        Outcome.Failure<String, ArrayNode> f = (Outcome.Failure<String, ArrayNode>) o;
+        errors.put(f.item(), message(f.error()));
+      }
+    }
+    if (!errors.isEmpty()) {
+      body.set("errors", errors);
+    }
+    if (Thread.interrupted()) {
+      Thread.currentThread().interrupt(); // shutting down: the answer is still what we have
+    }
+    return new Answer(ok == 0 ? 502 : 200, body);
+  }
+
+  private static String message(Exception e) {
+    if (e instanceof BackendException) {
+      return e.getMessage();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /** One backend call: a JSON array of hits, or a {@link BackendException} saying what failed. */
+  private ArrayNode call(String name, URI base, String q)
+      throws BackendException, InterruptedException {
+    String sep = base.getRawQuery() == null ? "?" : "&";
+    URI uri = URI.create(base + sep + "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
+    HttpRequest req = HttpRequest.newBuilder(uri).timeout(backendTimeout).GET().build();
+    HttpResponse<byte[]> resp;
+    try {
+      resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpTimeoutException e) {
+      throw fail(name, "timeout", name + ": no answer within " + human(backendTimeout), e);
+    } catch (ConnectException e) {
+      throw fail(name, "connection", name + ": cannot connect to " + hostPort(base), e);
+    } catch (IOException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException("cancelled");
+      }
+      throw fail(name, "connection", name + ": " + e.getClass().getSimpleName(), e);
+    }
+    if (resp.statusCode() != 200) {
+      throw fail(name, "status", name + ": HTTP " + resp.statusCode(), null);
+    }
+    JsonNode hits;
+    try {
+      hits = JSON.readTree(resp.body());
+    } catch (IOException e) {
+      throw fail(name, "bad_json", name + ": the answer is not JSON", e);
+    }
+    if (hits == null || !hits.isArray()) {
+      throw fail(name, "bad_json", name + ": the answer is not a JSON array of hits", null);
+    }
+    for (JsonNode h : hits) {
+      if (!h.isObject() || !h.path("id").isValueNode() || !h.path("title").isTextual()) {
+        throw fail(name, "bad_json", name + ": a hit without a string title and an id", null);
+      }
+    }
+    return (ArrayNode) hits;
+  }
+
+  private BackendException fail(String name, String reason, String message, Throwable cause) {
+    backendFailures.labelValues(name, reason).inc();
+    return new BackendException(name, reason, message, cause);
+  }
+
+  private void handleMetrics(HttpExchange ex) {
+    try (ex) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      PrometheusTextFormatWriter.create().write(buf, registry.scrape());
+      byte[] bytes = buf.toByteArray();
+      ex.getResponseHeaders().set("Content-Type", PrometheusTextFormatWriter.CONTENT_TYPE);
+      ex.sendResponseHeaders(200, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    } catch (IOException e) {
+      // the client went away
+    }
+  }
+
+  private void handleOther(HttpExchange ex) {
+    send(ex, error(404, "not found: use GET /search?q=words or GET /metrics"));
+  }
+
+  private static Answer error(int status, String message) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("error", message);
+    return new Answer(status, body);
+  }
+
+  private static void send(HttpExchange ex, Answer a) {
+    try (ex) {
+      byte[] bytes = JSON.writeValueAsBytes(a.body());
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(a.status(), bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    } catch (IOException e) {
+      // the client went away: nobody to answer
+    }
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return params;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String k = eq < 0 ? pair : pair.substring(0, eq);
+      String v = eq < 0 ? "" : pair.substring(eq + 1);
+      try {
+        params.putIfAbsent(
+            URLDecoder.decode(k, StandardCharsets.UTF_8),
+            URLDecoder.decode(v, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        params.putIfAbsent(k, v); // a stray '%': keep the raw text
+      }
+    }
+    return params;
+  }
+
+  private static String hostPort(URI u) {
+    return u.getHost() + ":" + u.getPort();
+  }
+
+  private static String human(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  /** Builds a {@link SearchServer}. */
+  public static final class Builder {
+    private final Map<String, URI> backends = new LinkedHashMap<>();
+    private int port;
+    private InetAddress bind = InetAddress.getLoopbackAddress();
+    private Duration timeout = Duration.ofSeconds(2);
+    private Duration backendTimeout;
+
+    Builder() {}
+
+    /** Adds a backend: its section's name and its URL ({@code GET <url>?q=...}). */
+    public Builder backend(String name, URI url) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(url, "url");
+      if (!name.matches("[a-z][a-z0-9_]{0,31}") || name.equals("errors")) {
+        throw new IllegalArgumentException(
+            "backend names are 1-32 lowercase letters, digits or '_' (and not 'errors'): " + name);
+      }
+      if (backends.putIfAbsent(name, url) != null) {
+        throw new IllegalArgumentException("backend " + name + " given twice");
+      }
+      return this;
+    }
+
+    /** The port (default 0: any free one). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The address to listen on (default loopback). */
+    public Builder bind(InetAddress address) {
+      this.bind = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** The whole-request deadline (default 2 s). */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** Each backend call's own timeout (default: the request's deadline). */
+    public Builder backendTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("backend timeout must be positive");
+      }
+      this.backendTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @throws IOException when the port cannot be bound
+     * @throws IllegalStateException when no backend was added
+     */
+    public SearchServer start() throws IOException {
+      if (backends.isEmpty()) {
+        throw new IllegalStateException("a search server needs at least one backend");
+      }
+      return new SearchServer(this);
+    }
+  }
+}
