@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       TranslateCommand.class,
       UpstreamCommand.class,
+      SearchServerCommand.class,
+      SearchBackendCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

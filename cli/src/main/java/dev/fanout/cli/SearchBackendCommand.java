@@ -1,0 +1,111 @@
+package dev.fanout.cli;
+
+import dev.fanout.search.SearchBackendServer;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout search-backend}: one full-text backend of the search endpoint. */
+@Command(
+    name = "search-backend",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Serves one kind of search data (docs, people, projects, tags) through a SQLite FTS5"
+          + " index: GET /?q=words answers a JSON array of hits {id, title, snippet}.",
+      "Runs until interrupted (Ctrl-C)."
+    })
+public final class SearchBackendCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--kind",
+      required = true,
+      paramLabel = "KIND",
+      description = "docs, people, projects or tags.")
+  String kind;
+
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      paramLabel = "P",
+      description = "Port (default: any free one).")
+  int port;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--data",
+      paramLabel = "FILE",
+      description =
+          "JSON Lines {\"id\",\"title\",\"body\"} to index (default: the bundled sample).")
+  Path data;
+
+  @Option(
+      names = "--latency",
+      defaultValue = "0",
+      paramLabel = "MS",
+      description = "Milliseconds added to every answer (default: 0).")
+  long latencyMs;
+
+  @Option(
+      names = "--fail-rate",
+      defaultValue = "0",
+      paramLabel = "R",
+      description = "Fraction of requests answered 500 at random (default: 0).")
+  double failRate;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "fanout-search-backend-stop");
+    try {
+      SearchBackendServer.Builder b =
+          SearchBackendServer.builder(kind)
+              .port(port)
+              .bindAddress(InetAddress.getByName(bind))
+              .latency(Duration.ofMillis(latencyMs))
+              .failRate(failRate);
+      if (data != null) {
+        b.data(data);
+      }
+      try (SearchBackendServer server = b.start()) {
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println(
+            "fanout search-backend: "
+                + kind
+                + " ("
+                + server.size()
+                + " entries) on "
+                + server.uri()
+                + "?q=words");
+        err.flush();
+        stop.await();
+      }
+      return 0;
+    } catch (InterruptedException e) {
+      return 0;
+    } catch (IllegalArgumentException | java.io.IOException | IllegalStateException e) {
+      err.println("fanout search-backend: " + e.getMessage());
+      return 1;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException | IllegalArgumentException ignored) {
+        // shutting down, or never added
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.fanout.cli;
+
+import dev.fanout.search.SearchBackendServer;
+import dev.fanout.search.SearchServer;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout search-server}: the fail-fast search endpoint. */
+@Command(
+    name = "search-server",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "GET /search?q=words asks four backends at once and answers all their hits, or 502 the"
+          + " moment one fails (the others are cancelled); &partial=true answers what came back"
+          + " plus the errors instead. GET /metrics: Prometheus text.",
+      "Without --backend, starts the four built-in backends (docs, people, projects, tags) in"
+          + " this process on free loopback ports. Runs until interrupted (Ctrl-C)."
+    })
+public final class SearchServerCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      paramLabel = "P",
+      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
+  String bind;
+
+  @Option(
+      names = "--backend",
+      paramLabel = "NAME=URL",
+      description = "A backend: its section's name and URL (GET URL?q=...). Repeatable.")
+  List<String> backends = new ArrayList<>();
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "2s",
+      paramLabel = "DURATION",
+      description = "Whole-request deadline (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    List<SearchBackendServer> embedded = new ArrayList<>();
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "fanout-search-server-stop");
+    try {
+      SearchServer.Builder b =
+          SearchServer.builder()
+              .port(port)
+              .bind(InetAddress.getByName(bind))
+              .timeout(TranslateCommand.parseDuration(timeout));
+      if (backends.isEmpty()) {
+        for (String kind : SearchBackendServer.KINDS) {
+          SearchBackendServer s = SearchBackendServer.builder(kind).port(0).start();
+          embedded.add(s);
+          b.backend(kind, s.uri());
+          err.println("built-in backend " + kind + " on " + s.uri());
+        }
+      }
+      for (String given : backends) {
+        int eq = given.indexOf('=');
+        if (eq <= 0) {
+          err.println(
+              "fanout search-server: --backend wants NAME=URL, e.g. docs=http://127.0.0.1:9001/");
+          return 1;
+        }
+        URI uri = URI.create(given.substring(eq + 1));
+        if (uri.getScheme() == null
+            || !uri.getScheme().toLowerCase(Locale.ROOT).startsWith("http")
+            || uri.getHost() == null) {
+          err.println("fanout search-server: not an http URL: " + uri);
+          return 1;
+        }
+        b.backend(given.substring(0, eq), uri);
+      }
+      try (SearchServer server = b.start()) {
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println(
+            "fanout search-server: "
+                + server.uri()
+                + "search?q=words over "
+                + server.backends().keySet()
+                + " (fail-fast; &partial=true for what came back), "
+                + server.uri()
+                + "metrics");
+        err.flush();
+        stop.await();
+      }
+      return 0;
+    } catch (InterruptedException e) {
+      return 0;
+    } catch (IllegalArgumentException | java.io.IOException | IllegalStateException e) {
+      err.println("fanout search-server: " + e.getMessage());
+      return 1;
+    } finally {
+      for (SearchBackendServer s : embedded) {
+        s.close();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException | IllegalArgumentException ignored) {
+        // shutting down, or never added
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.fanout.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.testing.AllowThreadsNamed;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code fanout search-server} with no flags: the embedded default a new user starts. */
+// The Prometheus client starts one process-wide daemon scheduler thread on first use, by design.
+@AllowThreadsNamed("prometheus-metrics-scheduler")
+class SearchServerCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void startsFourBuiltInBackendsAndAnswersFromAllOfThem() throws Exception {
+    StringWriter err = new StringWriter();
+    AtomicInteger code = new AtomicInteger(-1);
+    Thread server =
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    code.set(
+                        Main.run(
+                            new PrintWriter(new StringWriter()),
+                            new PrintWriter(err, true),
+                            "search-server",
+                            "--port",
+                            "0")));
+    Pattern ready = Pattern.compile("search-server: (http://127\\.0\\.0\\.1:\\d+/)search");
+    Matcher m;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(m = ready.matcher(err.toString())).find()) {
+      assertTrue(server.isAlive(), "exited: " + err);
+      assertTrue(System.nanoTime() < deadline, "never ready: " + err);
+      Thread.sleep(10); // waiting for another thread's output line
+    }
+    URI base = URI.create(m.group(1));
+    try (HttpClient c = HttpClient.newHttpClient()) {
+      HttpResponse<String> r =
+          c.send(
+              HttpRequest.newBuilder(base.resolve("search?q=latency")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode body = JSON.readTree(r.body());
+      for (String kind : new String[] {"docs", "people", "projects", "tags"}) {
+        assertTrue(body.get(kind).isArray(), kind + " in " + r.body());
+      }
+      int hits = 0;
+      for (JsonNode section : body) {
+        hits += section.size();
+      }
+      assertTrue(hits > 0, "the sample data answers 'latency': " + r.body());
+      HttpResponse<String> bad =
+          c.send(
+              HttpRequest.newBuilder(base.resolve("search?q=")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, bad.statusCode());
+      HttpResponse<String> metrics =
+          c.send(
+              HttpRequest.newBuilder(base.resolve("metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertTrue(metrics.body().contains("fanout_search_requests_total"), metrics.body());
+    } finally {
+      server.interrupt();
+      server.join(Duration.ofSeconds(30));
+    }
+    assertFalse(server.isAlive());
+    assertEquals(0, code.get(), err.toString());
+    assertTrue(
+        err.toString().contains("built-in backend docs on http://127.0.0.1:"), err.toString());
+  }
+}
