@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Load test of the fail-fast search endpoint (issue 5): `fanout search-server` with its four
-# built-in backends, driven by wrk (Debian's package) at 64 connections, next to each backend alone
-# at the same concurrency, measured in the same run:
+# Load test of the fail-fast search endpoint (issue 5), driven by wrk (Debian's package), each
+# setting next to every backend alone at the same concurrency, measured in the same run:
 #
 #   bench/search.sh [SECONDS] [BACKEND_LATENCY_MS]     (defaults: 15 s, 20 ms)
 #
-# Two settings: backends answering at once (CPU-bound: what the machine sustains), and backends
-# that each wait BACKEND_LATENCY_MS before answering (what a fan-out adds over its slowest backend;
-# target: under 1 ms at p50). Writes bench/target/search-<date>.txt.
+#   1. saturation: `fanout search-server` with its four built-in backends (in its own JVM,
+#      answering at once), 64 connections: p50, p99, searches/s.
+#   2. the fan-out's own cost: four `fanout search-backend` processes that each wait
+#      BACKEND_LATENCY_MS, one connection: fan-out p50 minus the slowest backend's p50 (target:
+#      under 1 ms), and minus a bare client's own 4-way fan-out to the same backends (the floor:
+#      on 2 cores, four backends answering at once contend for the CPU).
+#   3. fail-fast: one backend fails after 50 ms, three take 3 s; one connection: the time to the
+#      502 minus the 50 ms (target: the 502 within 100 ms of the failure).
+#
+# Writes bench/target/search-<date>.txt.
 set -euo pipefail
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$bench")"
+# shellcheck source=../scripts/find-jdk.sh
+. "$root/scripts/find-jdk.sh"
+jdk=$(find_jdk)
 secs="${1:-15}"
 lat="${2:-20}"
 if ! command -v wrk >/dev/null; then
@@ -31,6 +40,19 @@ trap cleanup EXIT
 say() { echo "$*" | tee -a "$summary"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { # URL: until something listens there (its answers may be slow or errors)
+  python3 -c '
+import socket, sys, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+for _ in range(600):
+    try:
+        socket.create_connection((u.hostname, u.port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("nothing listens at " + sys.argv[1])
+' "$1"
+}
 wait_http() {
   for _ in $(seq 1 300); do
     python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null && return 0
@@ -40,54 +62,102 @@ wait_http() {
   return 1
 }
 # wrk's --latency output -> "p50 p99 req/s"
-measure() {
-  wrk -t2 -c64 -d"${secs}s" --latency "$1" >"$work/wrk.out" 2>&1 || true
+measure() { # URL CONNECTIONS
+  wrk -t"$(($2 < 2 ? 1 : 2))" -c"$2" -d"${secs}s" --latency "$1" >"$work/wrk.out" 2>&1 || true
+  parse_wrk
+}
+parse_wrk() {
   python3 - "$work/wrk.out" <<'EOF'
 import re, sys
 t = open(sys.argv[1]).read()
 def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[u]
-p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m:
+        sys.exit(f"cannot read wrk's output: {v!r} in\n{t}")
+    n, u = m.groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[u]
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(f"{p50:.2f} {p99:.2f} {rps:.0f} {non2xx.group(1) if non2xx else 0}")
 EOF
 }
 
-say "# fanout search load test, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD), $(nproc) cores, wrk -t2 -c64 -d${secs}s"
-for backend_latency in 0 "$lat"; do
-  ports=()
-  for kind in docs people projects tags; do
-    port=$(free_port)
-    ports+=("$port")
-    FANOUT_JAVA_OPTS="-XX:TieredStopAtLevel=1" "$root/fanout" search-backend --kind "$kind" --port "$port" --latency "$backend_latency" >"$work/$kind.log" 2>&1 &
-    pids+=($!)
-  done
-  for p in "${ports[@]}"; do wait_http "http://127.0.0.1:$p/?q=warm"; done
+wrk_one() { # URL: one connection
+  wrk -t1 -c1 -d"${secs}s" --latency "$1" >"$work/wrk.out" 2>&1 || true
+  parse_wrk
+}
+say "# fanout search load test, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD), $(nproc) cores, wrk -t2 -d${secs}s"
+# $1 backend latency (ms), $2 connections
+run_setting() {
+  local backend_latency=$1 conns=$2
+  local sport
   sport=$(free_port)
-  FANOUT_JAVA_OPTS="-XX:TieredStopAtLevel=1" "$root/fanout" search-server --port "$sport" \
-    --backend "docs=http://127.0.0.1:${ports[0]}/" --backend "people=http://127.0.0.1:${ports[1]}/" \
-    --backend "projects=http://127.0.0.1:${ports[2]}/" --backend "tags=http://127.0.0.1:${ports[3]}/" \
-    >"$work/server.log" 2>&1 &
-  pids+=($!)
-  wait_http "http://127.0.0.1:$sport/search?q=warm"
-  # Warm both sides' JIT before measuring.
-  wrk -t2 -c64 -d5s "http://127.0.0.1:$sport/search?q=latency" >/dev/null 2>&1 || true
-  read -r p50 p99 rps bad <<<"$(measure "http://127.0.0.1:$sport/search?q=latency")"
-  say "backend latency ${backend_latency} ms: fan-out /search: p50 ${p50} ms, p99 ${p99} ms, ${rps} req/s, non-2xx ${bad} (load $(load))"
-  slowest=0
-  i=0
+  if [ "$backend_latency" = 0 ]; then
+    # The embedded default: four built-in backends in the server's own JVM.
+    "$root/fanout" search-server --port "$sport" >"$work/server.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$sport/search?q=warm"
+    mapfile -t urls < <(sed -n 's/^built-in backend \([a-z]*\) on \(http[^ ]*\)$/\2/p' "$work/server.log")
+  else
+    urls=()
+    local kind port
+    for kind in docs people projects tags; do
+      port=$(free_port)
+      "$root/fanout" search-backend --kind "$kind" --port "$port" --latency "$backend_latency" >"$work/$kind.log" 2>&1 &
+      pids+=($!)
+      urls+=("http://127.0.0.1:$port/")
+    done
+    for u in "${urls[@]}"; do wait_http "${u}?q=warm"; done
+    "$root/fanout" search-server --port "$sport" \
+      --backend "docs=${urls[0]}" --backend "people=${urls[1]}" \
+      --backend "projects=${urls[2]}" --backend "tags=${urls[3]}" >"$work/server.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$sport/search?q=warm"
+  fi
+  wrk -t"$((conns < 2 ? 1 : 2))" -c"$conns" -d5s "http://127.0.0.1:$sport/search?q=latency" >/dev/null 2>&1 || true # warm-up
+  read -r p50 p99 rps bad <<<"$(measure "http://127.0.0.1:$sport/search?q=latency" "$conns")"
+  say "backends +${backend_latency} ms, $conns connections: fan-out /search: p50 ${p50} ms, p99 ${p99} ms, ${rps} searches/s, non-2xx ${bad} (load $(load))"
+  local slowest=0 i=0 kind
   for kind in docs people projects tags; do
-    read -r b50 b99 brps bbad <<<"$(measure "http://127.0.0.1:${ports[$i]}/?q=latency")"
-    say "backend latency ${backend_latency} ms: $kind alone: p50 ${b50} ms, p99 ${b99} ms, ${brps} req/s, non-2xx ${bbad}"
+    read -r b50 b99 brps bbad <<<"$(measure "${urls[$i]}?q=latency" "$conns")"
+    say "backends +${backend_latency} ms, $conns connections: $kind alone: p50 ${b50} ms, p99 ${b99} ms, ${brps} req/s, non-2xx ${bbad}"
     slowest=$(python3 -c "print(max($slowest, $b50))")
     i=$((i + 1))
   done
-  say "backend latency ${backend_latency} ms: fan-out p50 minus slowest backend's p50: $(python3 -c "print(round($p50 - $slowest, 2))") ms"
+  say "backends +${backend_latency} ms, $conns connections: fan-out p50 minus the slowest backend's p50: $(python3 -c "print(round($p50 - $slowest, 2))") ms"
+  if [ "$conns" = 1 ]; then
+    # The floor: a bare client sending the four requests at once, one fan-out at a time.
+    read -r f50 f99 <<<"$("$jdk/bin/java" "$bench/search/FanOutFloor.java" "$secs" "${urls[0]}?q=latency" "${urls[1]}?q=latency" "${urls[2]}?q=latency" "${urls[3]}?q=latency")"
+    say "backends +${backend_latency} ms, 1 connection: bare 4-way fan-out from one client (the floor): p50 ${f50} ms, p99 ${f99} ms; the server adds p50 $(python3 -c "print(round($p50 - $f50, 2))") ms over it"
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   pids=()
+}
+# Saturation, as the issue asks: 64 connections, the built-in backends answering at once.
+[ "${FANOUT_BENCH_PARTS:-123}" = "${FANOUT_BENCH_PARTS/1/}" ] || run_setting 0 64
+# The fan-out's own cost: backends that wait $lat ms, one connection (no queueing).
+[ "${FANOUT_BENCH_PARTS:-123}" = "${FANOUT_BENCH_PARTS/2/}" ] || run_setting "$lat" 1
+
+# Fail-fast: docs fails after 50 ms, the three others would take 3 s.
+urls=()
+for kind in docs people projects tags; do
+  port=$(free_port)
+  if [ "$kind" = docs ]; then extra=(--latency 50 --fail-rate 1); else extra=(--latency 3000); fi
+  "$root/fanout" search-backend --kind "$kind" --port "$port" "${extra[@]}" >"$work/$kind.log" 2>&1 &
+  pids+=($!)
+  urls+=("http://127.0.0.1:$port/")
 done
+for u in "${urls[@]}"; do wait_port "$u"; done
+sport=$(free_port)
+"$root/fanout" search-server --port "$sport" --timeout 10s \
+  --backend "docs=${urls[0]}" --backend "people=${urls[1]}" \
+  --backend "projects=${urls[2]}" --backend "tags=${urls[3]}" >"$work/server.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$sport/metrics"
+wrk -t1 -c1 -d5s "http://127.0.0.1:$sport/search?q=latency" >/dev/null 2>&1 || true # warm-up
+read -r p50 p99 rps bad <<<"$(wrk_one "http://127.0.0.1:$sport/search?q=latency")"
+say "fail-fast: docs fails after 50 ms, the others take 3 s, 1 connection: 502 after p50 ${p50} ms, p99 ${p99} ms (${bad} of them 502): the failure-to-502 time is p50 $(python3 -c "print(round($p50 - 50, 2))") ms, p99 $(python3 -c "print(round($p99 - 50, 2))") ms"
 say "summary: $summary"
