@@ -2,7 +2,6 @@ package dev.fanout.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -191,7 +190,42 @@ public final class SearchServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ handlers
 
-  private record Answer(int status, JsonNode body) {}
+  private record Answer(int status, byte[] body) {
+    static Answer of(int status, JsonNode node) {
+      try {
+        return new Answer(status, JSON.writeValueAsBytes(node));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** A backend's answer, checked to be a JSON array of hits, kept as the bytes it sent. */
+  private record Hits(byte[] json) {}
+
+  /** {"name": hits, ...} from the backends' own bytes (names are [a-z0-9_]: nothing to escape). */
+  private static byte[] sections(Map<String, Hits> hits, JsonNode errors) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    out.write('{');
+    boolean first = true;
+    for (Map.Entry<String, Hits> h : hits.entrySet()) {
+      if (!first) {
+        out.write(',');
+      }
+      first = false;
+      out.write(('"' + h.getKey() + "\":").getBytes(StandardCharsets.US_ASCII));
+      out.write(h.getValue().json());
+    }
+    if (errors != null && !errors.isEmpty()) {
+      if (!first) {
+        out.write(',');
+      }
+      out.write("\"errors\":".getBytes(StandardCharsets.US_ASCII));
+      out.write(JSON.writeValueAsBytes(errors));
+    }
+    out.write('}');
+    return out.toByteArray();
+  }
 
   private void handleSearch(HttpExchange ex) {
     long start = System.nanoTime();
@@ -231,7 +265,7 @@ public final class SearchServer implements AutoCloseable {
   }
 
   private Answer failFast(String q) throws InterruptedException {
-    Map<String, Subtask<ArrayNode>> calls = new LinkedHashMap<>();
+    Map<String, Subtask<Hits>> calls = new LinkedHashMap<>();
     try (TaskGroup group = TaskGroup.open(TaskGroup.config().timeout(timeout))) {
       for (Map.Entry<String, URI> b : backends.entrySet()) {
         calls.put(b.getKey(), group.fork(() -> call(b.getKey(), b.getValue(), q)));
@@ -244,31 +278,35 @@ public final class SearchServer implements AutoCloseable {
           ObjectNode body = JSON.createObjectNode();
           body.put("error", be.getMessage());
           body.put("backend", be.backend);
-          return new Answer(502, body);
+          return Answer.of(502, body);
         }
         if (e.getCause() instanceof TimeoutException) {
           ObjectNode body = JSON.createObjectNode();
           body.put("error", "no answer from every backend within " + human(timeout));
-          ArrayNode pending = body.putArray("pending");
-          for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
+          com.fasterxml.jackson.databind.node.ArrayNode pending = body.putArray("pending");
+          for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
             if (c.getValue().state() != Subtask.State.SUCCEEDED) {
               pending.add(c.getKey());
             }
           }
-          return new Answer(504, body);
+          return Answer.of(504, body);
         }
         throw e;
       }
     }
-    ObjectNode body = JSON.createObjectNode();
-    for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
-      body.set(c.getKey(), c.getValue().get());
+    Map<String, Hits> hits = new LinkedHashMap<>();
+    for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
+      hits.put(c.getKey(), c.getValue().get());
     }
-    return new Answer(200, body);
+    try {
+      return new Answer(200, sections(hits, null));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
-  private void countCancelled(Map<String, Subtask<ArrayNode>> calls) {
-    for (Map.Entry<String, Subtask<ArrayNode>> c : calls.entrySet()) {
+  private void countCancelled(Map<String, Subtask<Hits>> calls) {
+    for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
       if (c.getValue().state() == Subtask.State.CANCELLED) {
         cancellations.labelValues(c.getKey()).inc();
       }
@@ -277,22 +315,25 @@ public final class SearchServer implements AutoCloseable {
 
   private Answer partial(String q) {
     List<String> names = new ArrayList<>(backends.keySet());
-    BatchResult<String, ArrayNode> r =
+    BatchResult<String, Hits> r =
         Batch.of(names).timeout(timeout).run(name -> call(name, backends.get(name), q));
-    ObjectNode body = JSON.createObjectNode();
+    Map<String, Hits> hits = new LinkedHashMap<>();
     ObjectNode errors = JSON.createObjectNode();
     int ok = 0;
-    for (Outcome<String, ArrayNode> o : r.outcomes()) {
-      if (o instanceof Outcome.Success<String, ArrayNode> s) {
-        body.set(s.item(), s.value());
+    for (Outcome<String, Hits> o : r.outcomes()) {
+      if (o instanceof Outcome.Success<String, Hits> s) {
+        hits.put(s.item(), s.value());
         ok++;
       } else {
-        Outcome.Failure<String, ArrayNode> f = (Outcome.Failure<String, ArrayNode>) o;
+        Outcome.Failure<String, Hits> f = (Outcome.Failure<String, Hits>) o;
         errors.put(f.item(), message(f.error()));
       }
     }
-    if (!errors.isEmpty()) {
-      body.set("errors", errors);
+    byte[] body;
+    try {
+      body = sections(hits, errors);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     if (Thread.interrupted()) {
       Thread.currentThread().interrupt(); // shutting down: the answer is still what we have
@@ -308,8 +349,7 @@ public final class SearchServer implements AutoCloseable {
   }
 
   /** One backend call: a JSON array of hits, or a {@link BackendException} saying what failed. */
-  private ArrayNode call(String name, URI base, String q)
-      throws BackendException, InterruptedException {
+  private Hits call(String name, URI base, String q) throws BackendException, InterruptedException {
     String sep = base.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(base + sep + "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
     HttpRequest req = HttpRequest.newBuilder(uri).timeout(backendTimeout).GET().build();
@@ -329,21 +369,50 @@ public final class SearchServer implements AutoCloseable {
     if (resp.statusCode() != 200) {
       throw fail(name, "status", name + ": HTTP " + resp.statusCode(), null);
     }
-    JsonNode hits;
-    try {
-      hits = JSON.readTree(resp.body());
-    } catch (IOException e) {
-      throw fail(name, "bad_json", name + ": the answer is not JSON", e);
+    String problem = hitsProblem(resp.body());
+    if (problem != null) {
+      throw fail(name, "bad_json", name + ": " + problem, null);
     }
-    if (hits == null || !hits.isArray()) {
-      throw fail(name, "bad_json", name + ": the answer is not a JSON array of hits", null);
-    }
-    for (JsonNode h : hits) {
-      if (!h.isObject() || !h.path("id").isValueNode() || !h.path("title").isTextual()) {
-        throw fail(name, "bad_json", name + ": a hit without a string title and an id", null);
+    return new Hits(resp.body());
+  }
+
+  /**
+   * Checks, without building a tree, that {@code body} is one JSON array of objects each with an
+   * {@code id} (a string or number) and a string {@code title}; returns what is wrong, or null.
+   */
+  private static String hitsProblem(byte[] body) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(body)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+        return "the answer is not a JSON array of hits";
       }
+      com.fasterxml.jackson.core.JsonToken t;
+      while ((t = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+        if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+          return "a hit that is not an object";
+        }
+        boolean id = false;
+        boolean title = false;
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+          if (field.equals("id")) {
+            id = v.isScalarValue() && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
+          } else if (field.equals("title")) {
+            title = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING;
+          }
+          p.skipChildren();
+        }
+        if (!id || !title) {
+          return "a hit without a string title and an id";
+        }
+      }
+      if (p.nextToken() != null) {
+        return "the answer is not JSON: data after the array";
+      }
+      return null;
+    } catch (IOException e) {
+      return "the answer is not JSON";
     }
-    return (ArrayNode) hits;
   }
 
   private BackendException fail(String name, String reason, String message, Throwable cause) {
@@ -373,12 +442,12 @@ public final class SearchServer implements AutoCloseable {
   private static Answer error(int status, String message) {
     ObjectNode body = JSON.createObjectNode();
     body.put("error", message);
-    return new Answer(status, body);
+    return Answer.of(status, body);
   }
 
   private static void send(HttpExchange ex, Answer a) {
     try (ex) {
-      byte[] bytes = JSON.writeValueAsBytes(a.body());
+      byte[] bytes = a.body();
       ex.getResponseHeaders().set("Content-Type", "application/json");
       ex.sendResponseHeaders(a.status(), bytes.length);
       try (OutputStream out = ex.getResponseBody()) {
