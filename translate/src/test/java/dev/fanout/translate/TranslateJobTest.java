@@ -336,7 +336,7 @@ class TranslateJobTest {
               && stormCalls.computeIfAbsent(q.text(), k -> new AtomicInteger()).incrementAndGet()
                   <= 2) {
             return TranslationException.transientFailure(
-                "rate_limited", 429, Duration.ofMillis(200), "HTTP 429", null);
+                "rate_limited", 429, Duration.ofSeconds(1), "HTTP 429", null);
           }
           return null;
         };
@@ -348,7 +348,8 @@ class TranslateJobTest {
     assertEquals(120, r.translated());
     assertEquals(120, r.retries(), "each stormy document got two 429s");
     // The calm tenant's documents did not wait behind the storm's Retry-After: every one of them
-    // was sent before the first retry of a stormy one came due (200 ms).
+    // was sent before the first retry of a stormy one came due (1 s: generous, so a loaded CI
+    // machine cannot reorder them).
     List<TranslationRequest> order = new ArrayList<>(t.requests);
     int lastCalm = -1;
     int firstStormRetry = Integer.MAX_VALUE;
