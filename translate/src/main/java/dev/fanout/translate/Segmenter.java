@@ -145,6 +145,10 @@ public final class Segmenter {
   private int sentenceEnd(int from, int end) {
     int i = skipWhitespace(from, end);
     while (i < end) {
+      if (isTagStart(i, end)) {
+        i = tagEnd(i, end); // a '.' inside <a title="e.g. this"> ends no sentence
+        continue;
+      }
       char c = text.charAt(i++);
       boolean latin = c == '.' || c == '!' || c == '?';
       boolean cjk = c == '\u3002' || c == '\uff01' || c == '\uff1f';
@@ -195,8 +199,8 @@ public final class Segmenter {
       int insideRun = -1;
       for (int e = limit; e > p; e--) {
         char before = text.charAt(e - 1);
-        if (!Character.isWhitespace(before)) {
-          continue;
+        if (!Character.isWhitespace(before) || insideTag(p, e)) {
+          continue; // never cut inside an HTML tag: <a href="x"> stays whole
         }
         char after = text.charAt(e);
         if (!Character.isWhitespace(after)) {
@@ -221,6 +225,35 @@ public final class Segmenter {
       p = cut;
     }
     emit(p, end);
+  }
+
+  /** True when an HTML or XML tag (or comment, or declaration) starts at {@code i}. */
+  private boolean isTagStart(int i, int end) {
+    if (text.charAt(i) != '<' || i + 1 >= end) {
+      return false;
+    }
+    char n = text.charAt(i + 1);
+    return (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '/' || n == '!' || n == '?';
+  }
+
+  /** Just after the {@code >} that closes the tag starting at {@code i}, or {@code end}. */
+  private int tagEnd(int i, int end) {
+    int close = text.indexOf('>', i + 1);
+    return close < 0 || close >= end ? end : close + 1;
+  }
+
+  /** True when position {@code e} lies inside a tag that starts at or after {@code from}. */
+  private boolean insideTag(int from, int e) {
+    for (int k = e - 1; k >= from; k--) {
+      char c = text.charAt(k);
+      if (c == '>') {
+        return false;
+      }
+      if (c == '<' && isTagStart(k, text.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private int skipWhitespace(int from, int end) {

@@ -209,6 +209,32 @@ class SegmenterTest {
         Segmenter.split(text, 30));
   }
 
+  @Test
+  void htmlTagsAreNeverCutAndTheirDotsEndNoSentence() {
+    String tag = "<a href=\"https://example.com/a. b\" title=\"e.g. this one\">";
+    StringBuilder html = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      html.append("word ").append(i).append(" links ").append(tag).append("here</a> and ");
+    }
+    String text =
+        html.toString(); // one long sentence: the only spaces and dots near cuts are in tags
+    for (int max : new int[] {90, 120, 200}) {
+      List<String> chunks = Segmenter.split(text, max);
+      assertEquals(text, String.join("", chunks));
+      for (String c : chunks) {
+        assertTrue(c.length() <= max, c);
+        int open = c.lastIndexOf('<');
+        assertTrue(open < 0 || c.indexOf('>', open) > 0, "a chunk ends inside a tag: " + c);
+        int close = c.indexOf('>');
+        int firstOpen = c.indexOf('<');
+        assertTrue(close < 0 || (firstOpen >= 0 && firstOpen < close), "starts inside a tag: " + c);
+      }
+    }
+    // Comparisons are not tags: "a < b" can still be cut at its spaces.
+    String math = "x < y and y > z. ".repeat(30);
+    assertEquals(math, String.join("", Segmenter.split(math, 40)));
+  }
+
   private static List<String> split(String text) {
     return Segmenter.split(text, 16);
   }
