@@ -156,9 +156,10 @@ public final class Batch<T> {
 
   /**
    * A streaming batch over a source too large to hold in memory. Workers read the source one item
-   * at a time (never two threads at once), so at most {@code concurrency} items are running and at
-   * most {@code concurrency} more are waiting for a retry: memory stays bounded however long the
-   * source is. Run it with {@link #run(Task, Consumer)} to receive outcomes as they complete.
+   * at a time (never two threads at once), so at most {@link #maxHeld(int)} items (by default
+   * {@code 2 x concurrency}) are held, running or waiting for a retry: memory stays bounded however
+   * long the source is. Run it with {@link #run(Task, Consumer)} to receive outcomes as they
+   * complete.
    *
    * <p>The source can be run once; {@link #concurrency(int)} must be set before. A {@code null}
    * element fails that item with a {@link NullPointerException}. An exception thrown by the

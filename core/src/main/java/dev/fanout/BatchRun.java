@@ -608,8 +608,8 @@ final class BatchRun<T, R> {
     }
     RetryPolicy.Decision d = retry.decide(item.attempts, error, ThreadLocalRandom.current());
     if (!d.retry() || reason != null) {
-      if (d.reason() != null) {
-        error.addSuppressed(new Exception(d.reason()));
+      if (d.refusal() != null) {
+        error.addSuppressed(d.refusal());
       }
       decide(item, error, null, true);
       return;

@@ -203,10 +203,43 @@ public final class RetryPolicy {
   }
 
   /**
-   * Decides about a retry. {@code reason} explains a refusal that the caller should attach to the
+   * Attached (as a suppressed exception) to an item's failure when the server asked to wait longer
+   * than {@link #maxServerDelay(Duration)} allows, so the item was not retried. Callers that report
+   * failures by kind can look for it instead of reading messages.
+   */
+  public static final class ServerDelayTooLongException extends Exception {
+    private final Duration requested;
+    private final Duration cap;
+
+    ServerDelayTooLongException(Duration requested, Duration cap) {
+      super(
+          "not retried: the server asked to wait "
+              + requested
+              + ", more than maxServerDelay "
+              + cap,
+          null,
+          false,
+          false);
+      this.requested = requested;
+      this.cap = cap;
+    }
+
+    /** {@return the delay the server asked for} */
+    public Duration requested() {
+      return requested;
+    }
+
+    /** {@return the cap it exceeded} */
+    public Duration cap() {
+      return cap;
+    }
+  }
+
+  /**
+   * Decides about a retry. {@code refusal} explains a refusal that the caller should attach to the
    * failure (the server's delay over the cap); it is null otherwise.
    */
-  record Decision(boolean retry, Duration delay, String reason) {
+  record Decision(boolean retry, Duration delay, ServerDelayTooLongException refusal) {
     static final Decision STOP = new Decision(false, Duration.ZERO, null);
   }
 
@@ -221,12 +254,7 @@ public final class RetryPolicy {
     Duration asked = serverDelay.apply(failure).orElse(null);
     if (asked != null && asked.compareTo(maxServerDelay) > 0) {
       return new Decision(
-          false,
-          Duration.ZERO,
-          "not retried: the server asked to wait "
-              + asked
-              + ", more than maxServerDelay "
-              + maxServerDelay);
+          false, Duration.ZERO, new ServerDelayTooLongException(asked, maxServerDelay));
     }
     Duration delay = backoffDelay(attemptsMade, random);
     if (asked != null && asked.compareTo(delay) > 0) {

@@ -152,6 +152,10 @@ class BatchRetryTest {
     Exception e = r.failures().get(0).error();
     assertInstanceOf(RetryLaterException.class, e);
     assertEquals(1, e.getSuppressed().length);
+    RetryPolicy.ServerDelayTooLongException refusal =
+        assertInstanceOf(RetryPolicy.ServerDelayTooLongException.class, e.getSuppressed()[0]);
+    assertEquals(Duration.ofHours(1), refusal.requested());
+    assertEquals(Duration.ofSeconds(30), refusal.cap());
     assertTrue(
         e.getSuppressed()[0].getMessage().contains("PT1H"), e.getSuppressed()[0].getMessage());
     assertTrue(e.getSuppressed()[0].getMessage().contains("maxServerDelay PT30S"));

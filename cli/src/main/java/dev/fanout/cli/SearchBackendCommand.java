@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,8 +68,6 @@ public final class SearchBackendCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "fanout-search-backend-stop");
     try {
       SearchBackendServer.Builder b =
           SearchBackendServer.builder(kind)
@@ -82,7 +79,6 @@ public final class SearchBackendCommand implements Callable<Integer> {
         b.data(data);
       }
       try (SearchBackendServer server = b.start()) {
-        Runtime.getRuntime().addShutdownHook(hook);
         err.println(
             "fanout search-backend: "
                 + kind
@@ -92,7 +88,7 @@ public final class SearchBackendCommand implements Callable<Integer> {
                 + server.uri()
                 + "?q=words");
         err.flush();
-        stop.await();
+        UntilStopped.await("fanout-search-backend");
       }
       return 0;
     } catch (InterruptedException e) {
@@ -100,12 +96,6 @@ public final class SearchBackendCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | java.io.IOException | IllegalStateException e) {
       err.println("fanout search-backend: " + e.getMessage());
       return 1;
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException | IllegalArgumentException ignored) {
-        // shutting down, or never added
-      }
     }
   }
 }

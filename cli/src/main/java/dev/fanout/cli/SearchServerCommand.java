@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -60,8 +59,6 @@ public final class SearchServerCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     List<SearchBackendServer> embedded = new ArrayList<>();
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "fanout-search-server-stop");
     try {
       SearchServer.Builder b =
           SearchServer.builder()
@@ -93,7 +90,6 @@ public final class SearchServerCommand implements Callable<Integer> {
         b.backend(given.substring(0, eq), uri);
       }
       try (SearchServer server = b.start()) {
-        Runtime.getRuntime().addShutdownHook(hook);
         err.println(
             "fanout search-server: "
                 + server.uri()
@@ -103,7 +99,7 @@ public final class SearchServerCommand implements Callable<Integer> {
                 + server.uri()
                 + "metrics");
         err.flush();
-        stop.await();
+        UntilStopped.await("fanout-search-server");
       }
       return 0;
     } catch (InterruptedException e) {
@@ -114,11 +110,6 @@ public final class SearchServerCommand implements Callable<Integer> {
     } finally {
       for (SearchBackendServer s : embedded) {
         s.close();
-      }
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException | IllegalArgumentException ignored) {
-        // shutting down, or never added
       }
     }
   }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -144,10 +143,7 @@ public final class UpstreamCommand implements Callable<Integer> {
         }
         b.log(sink);
       }
-      CountDownLatch stop = new CountDownLatch(1);
-      Thread hook = new Thread(stop::countDown, "fanout-upstream-stop");
       try (UpstreamServer server = b.start()) {
-        Runtime.getRuntime().addShutdownHook(hook);
         err.println(
             "fanout upstream: LibreTranslate API on "
                 + server.uri()
@@ -157,15 +153,9 @@ public final class UpstreamCommand implements Callable<Integer> {
                 + (errorRate > 0 ? ", error rate " + errorRate : "")
                 + (latencyMs > 0 ? ", latency " + latencyMs + " ms" : ""));
         err.flush();
-        stop.await(); // Ctrl-C, or an interrupt of this thread, stops the server
+        UntilStopped.await("fanout-upstream");
       } catch (InterruptedException e) {
         return 0;
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // shutting down already
-        }
       }
     } catch (NumberFormatException e) {
       err.println(

@@ -1,21 +1,15 @@
 package dev.fanout.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.testing.AllowThreadsNamed;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -27,28 +21,11 @@ class SearchServerCommandTest {
 
   @Test
   void startsFourBuiltInBackendsAndAnswersFromAllOfThem() throws Exception {
-    StringWriter err = new StringWriter();
-    AtomicInteger code = new AtomicInteger(-1);
-    Thread server =
-        Thread.ofVirtual()
-            .start(
-                () ->
-                    code.set(
-                        Main.run(
-                            new PrintWriter(new StringWriter()),
-                            new PrintWriter(err, true),
-                            "search-server",
-                            "--port",
-                            "0")));
-    Pattern ready = Pattern.compile("search-server: (http://127\\.0\\.0\\.1:\\d+/)search");
-    Matcher m;
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!(m = ready.matcher(err.toString())).find()) {
-      assertTrue(server.isAlive(), "exited: " + err);
-      assertTrue(System.nanoTime() < deadline, "never ready: " + err);
-      Thread.sleep(10); // waiting for another thread's output line
-    }
-    URI base = URI.create(m.group(1));
+    RunningCommand server = RunningCommand.start("search-server", "--port", "0");
+    URI base =
+        URI.create(
+            server.await(Pattern.compile("search-server: (http://127\\.0\\.0\\.1:\\d+/)search")));
+    int code;
     try (HttpClient c = HttpClient.newHttpClient()) {
       HttpResponse<String> r =
           c.send(
@@ -75,12 +52,11 @@ class SearchServerCommandTest {
               HttpResponse.BodyHandlers.ofString());
       assertTrue(metrics.body().contains("fanout_search_requests_total"), metrics.body());
     } finally {
-      server.interrupt();
-      server.join(Duration.ofSeconds(30));
+      code = server.stop();
     }
-    assertFalse(server.isAlive());
-    assertEquals(0, code.get(), err.toString());
+    assertEquals(0, code, server.err.toString());
     assertTrue(
-        err.toString().contains("built-in backend docs on http://127.0.0.1:"), err.toString());
+        server.err.toString().contains("built-in backend docs on http://127.0.0.1:"),
+        server.err.toString());
   }
 }

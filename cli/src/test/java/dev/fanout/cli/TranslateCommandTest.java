@@ -157,17 +157,7 @@ class TranslateCommandTest {
               "--workers",
               "4",
               "--quiet");
-      List<String> cmd = new ArrayList<>();
-      cmd.add(ProcessHandle.current().info().command().orElseThrow());
-      cmd.add("-cp");
-      cmd.add(testClassPath());
-      cmd.add("dev.fanout.cli.Main");
-      cmd.addAll(args);
-      Process child =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("child.log").toFile())
-              .start();
+      Process child = startFanout(List.of(), List.of(), testClassPath(), args);
       try {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (doneCount(out) < 300) {
@@ -281,30 +271,21 @@ class TranslateCommandTest {
       }
     }
     Path out = dir.resolve("out");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElseThrow());
-    cmd.add("-Xmx48m");
-    cmd.add("-XX:+ExitOnOutOfMemoryError");
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-cp");
-    cmd.add(testClassPath());
-    cmd.add("dev.fanout.cli.Main");
-    cmd.addAll(
-        List.of(
-            "translate",
-            docs.toString(),
-            "--to",
-            "es",
-            "--out",
-            out.toString(),
-            "--backend",
-            "pseudo",
-            "--quiet"));
     Process child =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("child.log").toFile())
-            .start();
+        startFanout(
+            List.of(),
+            List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"),
+            testClassPath(),
+            List.of(
+                "translate",
+                docs.toString(),
+                "--to",
+                "es",
+                "--out",
+                out.toString(),
+                "--backend",
+                "pseudo",
+                "--quiet"));
     try {
       assertTrue(child.waitFor(5, TimeUnit.MINUTES), "hung: " + log());
     } finally {
@@ -337,18 +318,17 @@ class TranslateCommandTest {
     Files.setPosixFilePermissions(in, all);
     Files.setPosixFilePermissions(in.resolve("open.txt"), all);
     Path out = base.resolve("out");
-    List<String> cmd = new ArrayList<>();
+    List<String> asNobody = List.of();
     if (root) {
       org.junit.jupiter.api.Assumptions.assumeTrue(
           Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is missing");
-      cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+      asNobody = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
     }
-    cmd.add(ProcessHandle.current().info().command().orElseThrow());
-    cmd.add("-cp");
-    cmd.add(root ? copyClassPath(base.resolve("cp"), all) : testClassPath());
-    cmd.add("-Djava.io.tmpdir=" + base); // sqlite-jdbc unpacks its native library there
-    cmd.add("dev.fanout.cli.Main");
-    cmd.addAll(
+    List<String> prefix = asNobody;
+    String classPath = root ? copyClassPath(base.resolve("cp"), all) : testClassPath();
+    // sqlite-jdbc unpacks its native library into java.io.tmpdir: one nobody may write to.
+    List<String> jvm = List.of("-Djava.io.tmpdir=" + base);
+    List<String> args =
         List.of(
             "translate",
             in.toString(),
@@ -358,14 +338,10 @@ class TranslateCommandTest {
             out.toString(),
             "--backend",
             "pseudo",
-            "--quiet"));
+            "--quiet");
     Files.setPosixFilePermissions(in.resolve("locked"), java.util.Set.of());
     try {
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("child.log").toFile())
-              .start();
+      Process p = startFanout(prefix, jvm, classPath, args);
       assertTrue(p.waitFor(2, TimeUnit.MINUTES), log());
       assertEquals(2, p.exitValue(), log());
     } finally {
@@ -407,6 +383,23 @@ class TranslateCommandTest {
     }
     Files.setPosixFilePermissions(to, all);
     return String.join(java.io.File.pathSeparator, entries);
+  }
+
+  /** Starts {@code fanout ARGS} in a new JVM (after {@code prefix}), its output in child.log. */
+  private Process startFanout(
+      List<String> prefix, List<String> jvmOptions, String classPath, List<String> args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.add(ProcessHandle.current().info().command().orElseThrow());
+    cmd.addAll(jvmOptions);
+    cmd.add("-cp");
+    cmd.add(classPath);
+    cmd.add("dev.fanout.cli.Main");
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("child.log").toFile())
+        .start();
   }
 
   private String log() {

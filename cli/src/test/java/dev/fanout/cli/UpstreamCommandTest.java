@@ -13,10 +13,7 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,35 +24,20 @@ class UpstreamCommandTest {
 
   @Test
   void servesTheLibreTranslateApiWithTheLimitsAndBansGivenAndStopsOnInterrupt() throws Exception {
-    StringWriter err = new StringWriter();
-    AtomicInteger code = new AtomicInteger(-1);
     Path log = dir.resolve("upstream.log");
-    Thread server =
-        Thread.ofVirtual()
-            .start(
-                () ->
-                    code.set(
-                        Main.run(
-                            new PrintWriter(new StringWriter()),
-                            new PrintWriter(err, true),
-                            "upstream",
-                            "--port",
-                            "0",
-                            "--limit",
-                            "slow-key=0/s",
-                            "--ban",
-                            "bad-key",
-                            "--log",
-                            log.toString())));
-    Pattern listening = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/)");
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Matcher m = listening.matcher("");
-    while (!(m = listening.matcher(err.toString())).find()) {
-      assertTrue(server.isAlive(), "exited: " + err);
-      assertTrue(System.nanoTime() < deadline, "never listened: " + err);
-      Thread.sleep(10); // waiting for another thread's output line
-    }
-    URI uri = URI.create(m.group(1));
+    RunningCommand server =
+        RunningCommand.start(
+            "upstream",
+            "--port",
+            "0",
+            "--limit",
+            "slow-key=0/s",
+            "--ban",
+            "bad-key",
+            "--log",
+            log.toString());
+    URI uri = URI.create(server.await(Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/)")));
+    int code;
     try (LibreTranslateTranslator client = new LibreTranslateTranslator(uri)) {
       String ok =
           client.translate(
@@ -81,15 +63,13 @@ class UpstreamCommandTest {
       assertEquals(403, banned.status());
       assertFalse(banned.isTransient());
     } finally {
-      server.interrupt();
-      server.join(Duration.ofSeconds(30));
+      code = server.stop();
     }
-    assertFalse(server.isAlive());
-    assertEquals(0, code.get());
+    assertEquals(0, code);
     List<String> lines = Files.readAllLines(log);
     assertEquals(
         3, lines.stream().filter(l -> l.contains("POST /translate")).count(), lines.toString());
-    String all = String.join("\n", lines) + err;
+    String all = String.join("\n", lines) + server.err;
     assertFalse(all.contains("slow-key") || all.contains("bad-key") || all.contains("good-key"));
   }
 

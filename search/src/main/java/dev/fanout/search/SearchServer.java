@@ -204,7 +204,7 @@ public final class SearchServer implements AutoCloseable {
   private record Hits(byte[] json) {}
 
   /** {"name": hits, ...} from the backends' own bytes (names are [a-z0-9_]: nothing to escape). */
-  private static byte[] sections(Map<String, Hits> hits, JsonNode errors) throws IOException {
+  private static byte[] sections(Map<String, Hits> hits, JsonNode errors) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
     out.write('{');
     boolean first = true;
@@ -213,15 +213,15 @@ public final class SearchServer implements AutoCloseable {
         out.write(',');
       }
       first = false;
-      out.write(('"' + h.getKey() + "\":").getBytes(StandardCharsets.US_ASCII));
-      out.write(h.getValue().json());
+      out.writeBytes(('"' + h.getKey() + "\":").getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(h.getValue().json());
     }
     if (errors != null && !errors.isEmpty()) {
       if (!first) {
         out.write(',');
       }
-      out.write("\"errors\":".getBytes(StandardCharsets.US_ASCII));
-      out.write(JSON.writeValueAsBytes(errors));
+      out.writeBytes("\"errors\":".getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(Answer.of(200, errors).body());
     }
     out.write('}');
     return out.toByteArray();
@@ -298,11 +298,7 @@ public final class SearchServer implements AutoCloseable {
     for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
       hits.put(c.getKey(), c.getValue().get());
     }
-    try {
-      return new Answer(200, sections(hits, null));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return new Answer(200, sections(hits, null));
   }
 
   private void countCancelled(Map<String, Subtask<Hits>> calls) {
@@ -329,22 +325,10 @@ public final class SearchServer implements AutoCloseable {
         errors.put(f.item(), message(f.error()));
       }
     }
-    byte[] body;
-    try {
-      body = sections(hits, errors);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    if (Thread.interrupted()) {
-      Thread.currentThread().interrupt(); // shutting down: the answer is still what we have
-    }
-    return new Answer(ok == 0 ? 502 : 200, body);
+    return new Answer(ok == 0 ? 502 : 200, sections(hits, errors));
   }
 
   private static String message(Exception e) {
-    if (e instanceof BackendException) {
-      return e.getMessage();
-    }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 

@@ -118,13 +118,13 @@ public final class ApertiumApyTranslator implements Translator {
             .build();
   }
 
-  /** {@code apertium}. */
   /** Requests the server's language list ({@link Translator#check()}). */
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
-    return LibreTranslateTranslator.probe(client, translateUri.resolve("listPairs"));
+    return HttpProbe.get(client, translateUri.resolve("listPairs"));
   }
 
+  /** {@code apertium}. */
   @Override
   public String name() {
     return "apertium";

@@ -127,7 +127,7 @@ public final class LibreTranslateTranslator implements Translator {
   /** Requests the server's language list ({@link Translator#check()}). */
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
-    return probe(client, endpoint.resolve("languages"));
+    return HttpProbe.get(client, endpoint.resolve("languages"));
   }
 
   @Override
@@ -408,24 +408,5 @@ public final class LibreTranslateTranslator implements Translator {
       return Duration.ofDays(365);
     }
     return d;
-  }
-
-  /** GETs {@code uri} once with a short timeout; a problem in words, or empty on a 2xx answer. */
-  static java.util.Optional<String> probe(java.net.http.HttpClient client, java.net.URI uri)
-      throws InterruptedException {
-    try {
-      java.net.http.HttpResponse<Void> r =
-          client.send(
-              java.net.http.HttpRequest.newBuilder(uri)
-                  .timeout(java.time.Duration.ofSeconds(10))
-                  .GET()
-                  .build(),
-              java.net.http.HttpResponse.BodyHandlers.discarding());
-      return r.statusCode() / 100 == 2
-          ? java.util.Optional.empty()
-          : java.util.Optional.of("GET " + uri + " answered HTTP " + r.statusCode());
-    } catch (java.io.IOException e) {
-      return java.util.Optional.of("GET " + uri + " failed: " + e);
-    }
   }
 }

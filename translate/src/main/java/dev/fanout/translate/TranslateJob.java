@@ -558,7 +558,7 @@ public final class TranslateJob {
       message = t.getMessage();
       for (Throwable s : t.getSuppressed()) {
         message = message + " (" + s.getMessage() + ")";
-        if (s.getMessage() != null && s.getMessage().contains("maxServerDelay")) {
+        if (s instanceof RetryPolicy.ServerDelayTooLongException) {
           reason = "retry_after_too_long";
         }
       }
