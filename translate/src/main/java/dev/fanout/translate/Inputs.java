@@ -252,7 +252,8 @@ public final class Inputs implements Iterator<InputItem>, AutoCloseable {
   /**
    * Counts the items {@code inputs} hold, cheaply: files by name, JSON Lines records by counting
    * non-blank lines without parsing them. For progress displays; problems count as one item each
-   * only where they are cheap to see, so the count can be off by a few.
+   * only where they are cheap to see, so the count can be off by a few. It applies the same skip
+   * rules as the reading walk (hidden entries, the output directory, file kinds): change both.
    */
   public static long count(List<Path> inputs, Path outDir) {
     Path out = outDir.toAbsolutePath().normalize();
