@@ -81,8 +81,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Costs</h2>
  *
  * One thread per task and a few allocations; with a limit, one semaphore permit per task. No thread
- * is started for the group itself unless a timeout is set (one virtual thread that sleeps until the
- * deadline).
+ * is started for the group itself unless a timeout is set: then one virtual thread sleeps until the
+ * deadline or until the owner starts to wait in {@code join} or {@code close}, which then keeps the
+ * deadline itself.
  *
  * <h2>Compared with the JDK</h2>
  *
@@ -356,11 +357,27 @@ public final class TaskGroup implements AutoCloseable {
   private boolean awaitAll(int toPhase) {
     boolean interrupted = false;
     List<Member<?>> all;
+    if (watchdog != null) {
+      // From here the owner keeps the deadline itself, and the watchdog ends while the tasks
+      // run: joining it below then costs nothing on the way out of join or close.
+      watchdogStop = true;
+      LockSupport.unpark(watchdog);
+    }
     while (true) {
       ownerWaiting = true;
       try {
         while (running.get() > 0) {
-          LockSupport.park(this);
+          if (watchdog != null && cancelled == null) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+              LockSupport.parkNanos(this, left);
+            } else {
+              deadlinePassed(); // or a task failed first, and cancels the group itself
+              LockSupport.park(this);
+            }
+          } else {
+            LockSupport.park(this);
+          }
           if (Thread.interrupted()) {
             interrupted = true;
             cancel(Cancel.INTERRUPTED);
@@ -383,8 +400,6 @@ public final class TaskGroup implements AutoCloseable {
       }
     }
     if (watchdog != null) {
-      watchdogStop = true;
-      LockSupport.unpark(watchdog);
       interrupted |= Threads.joinUninterruptibly(watchdog);
     }
     for (Member<?> m : all) {
@@ -397,14 +412,21 @@ public final class TaskGroup implements AutoCloseable {
     while (!watchdogStop) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        // The deadline is the group's first failure unless a task failed before it; what tasks
-        // throw after it (interrupted by it) is then suppressed or counted as cancelled.
-        if (firstFailure.compareAndSet(null, deadlinePassed)) {
-          cancel(Cancel.TIMED_OUT);
-        }
+        deadlinePassed();
         return;
       }
       LockSupport.parkNanos(this, left);
+    }
+  }
+
+  /**
+   * The deadline is the group's first failure unless a task failed before it; what tasks throw
+   * after it (interrupted by it) is then suppressed or counted as cancelled. Called by the watchdog
+   * until the owner waits in join or close, then by the owner.
+   */
+  private void deadlinePassed() {
+    if (firstFailure.compareAndSet(null, deadlinePassed)) {
+      cancel(Cancel.TIMED_OUT);
     }
   }
 

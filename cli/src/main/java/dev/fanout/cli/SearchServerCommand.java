@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,6 +28,10 @@ import picocli.CommandLine.Spec;
           + " this process on free loopback ports. Runs until interrupted (Ctrl-C)."
     })
 public final class SearchServerCommand implements Callable<Integer> {
+  // Helidon's web server logs its start-up at INFO through java.util.logging; this command prints
+  // where it listens itself. Held in a field: JUL keeps only weak references to its loggers.
+  private static final Logger HELIDON = Logger.getLogger("io.helidon");
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -57,6 +63,9 @@ public final class SearchServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (HELIDON.getLevel() == null) {
+      HELIDON.setLevel(Level.WARNING);
+    }
     PrintWriter err = spec.commandLine().getErr();
     List<SearchBackendServer> embedded = new ArrayList<>();
     try {

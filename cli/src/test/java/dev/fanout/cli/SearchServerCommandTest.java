@@ -15,7 +15,14 @@ import org.junit.jupiter.api.Test;
 
 /** {@code fanout search-server} with no flags: the embedded default a new user starts. */
 // The Prometheus client starts one process-wide daemon scheduler thread on first use, by design.
-@AllowThreadsNamed("prometheus-metrics-scheduler")
+// Helidon 4.5.0's web server starts a process-wide "helidon-http-timer", and one daemon Timer per
+// server that its stop() never cancels ("helidon-idle-connection-timer", idle: ADR 0008). Every
+// other thread the server starts (connections, handlers, backend calls) must end by close().
+@AllowThreadsNamed({
+  "prometheus-metrics-scheduler",
+  "helidon-http-timer",
+  "helidon-idle-connection-timer"
+})
 class SearchServerCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,30 +3,31 @@ package dev.fanout.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.fanout.Batch;
 import dev.fanout.BatchResult;
 import dev.fanout.Outcome;
 import dev.fanout.Subtask;
 import dev.fanout.TaskGroup;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code GET /metrics} serves Prometheus text: requests by mode and status, a latency histogram,
  * backend failures by reason, and backend calls cancelled. The server binds loopback unless told
  * otherwise; {@link #close()} stops it and waits for its handler threads.
+ *
+ * <p>It runs on Helidon's web server and web client, which read and write on the request's own
+ * virtual thread.
  */
 public final class SearchServer implements AutoCloseable {
   /** The longest query accepted, in characters. */
@@ -68,9 +74,11 @@ public final class SearchServer implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpServer server;
-  private final ExecutorService handlers;
-  private final HttpClient client;
+  private final WebServer server;
+  private final InetAddress bind;
+  private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
+  private final ExecutorService clientExecutor;
+  private final WebClient client;
   private final Map<String, URI> backends;
   private final Duration timeout;
   private final Duration backendTimeout;
@@ -125,20 +133,38 @@ public final class SearchServer implements AutoCloseable {
             .help("Backend calls cancelled because another backend failed or the deadline passed")
             .labelNames("backend")
             .register(registry);
+    // Helidon's client and server, not the JDK's: both block on the calling virtual thread, where
+    // the JDK's HttpClient hands each response between its own threads (ADR 0008 has the figures).
+    // Interrupting a call's thread closes its socket: the backend sees its client go.
+    this.clientExecutor =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("search-client-", 0).factory());
     this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
+        WebClient.builder()
+            .executor(clientExecutor)
             .connectTimeout(backendTimeout)
+            .readTimeout(backendTimeout)
+            .followRedirects(false)
             .build();
-    this.handlers =
-        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("search-", 0).factory());
-    HttpServer s = HttpServer.create(new InetSocketAddress(b.bind, b.port), 1024);
-    s.setExecutor(handlers);
-    s.createContext("/search", this::handleSearch);
-    s.createContext("/metrics", this::handleMetrics);
-    s.createContext("/", this::handleOther);
-    s.start();
-    this.server = s;
+    this.bind = b.bind;
+    try {
+      this.server =
+          WebServer.builder()
+              .address(b.bind)
+              .port(b.port)
+              .backlog(1024)
+              .shutdownHook(false)
+              .featuresDiscoverServices(false)
+              .routing(
+                  r ->
+                      r.any("/search", this::handleSearch)
+                          .any("/metrics", this::handleMetrics)
+                          .any(this::handleOther))
+              .build()
+              .start();
+    } catch (RuntimeException e) {
+      clientExecutor.close();
+      throw new IOException("cannot listen on " + b.bind.getHostAddress() + ":" + b.port, e);
+    }
   }
 
   /** A builder; add at least one backend. */
@@ -148,12 +174,12 @@ public final class SearchServer implements AutoCloseable {
 
   /** The port the server listens on. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** {@code http://HOST:PORT/} (HOST is 127.0.0.1 when bound to every interface). */
   public URI uri() {
-    InetAddress a = server.getAddress().getAddress();
+    InetAddress a = bind;
     String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
     if (host.contains(":")) {
       host = "[" + host + "]";
@@ -175,16 +201,24 @@ public final class SearchServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    server.stop(0);
-    handlers.shutdownNow();
+    for (Thread t : handlers) {
+      t.interrupt();
+    }
+    server.stop(); // closes every connection and waits for their threads
     try {
-      if (!handlers.awaitTermination(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("search handlers did not stop within 10 s");
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!handlers.isEmpty()) {
+        if (System.nanoTime() - until > 0) {
+          throw new IllegalStateException("search handlers did not stop within 10 s");
+        }
+        for (Thread t : handlers) {
+          t.join(Duration.ofMillis(100));
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      client.close();
+      clientExecutor.shutdownNow();
     }
   }
 
@@ -227,15 +261,19 @@ public final class SearchServer implements AutoCloseable {
     return out.toByteArray();
   }
 
-  private void handleSearch(HttpExchange ex) {
+  private void handleSearch(ServerRequest req, ServerResponse res) {
     long start = System.nanoTime();
+    Thread self = Thread.currentThread();
+    handlers.add(self);
     String mode = "failfast";
     Answer answer;
     try {
-      if (!ex.getRequestMethod().equals("GET")) {
+      if (closed.get()) {
+        answer = error(503, "the server is shutting down");
+      } else if (req.prologue().method() != Method.GET) {
         answer = error(405, "use GET /search?q=words");
       } else {
-        Map<String, String> params = query(ex.getRequestURI().getRawQuery());
+        Map<String, String> params = query(req.query().rawValue());
         String q = params.get("q");
         mode = "true".equalsIgnoreCase(params.get("partial")) ? "partial" : "failfast";
         if (q == null || q.isBlank()) {
@@ -258,8 +296,11 @@ public final class SearchServer implements AutoCloseable {
       answer = error(503, "the server is shutting down");
     } catch (RuntimeException e) {
       answer = error(500, "internal error: " + e.getClass().getSimpleName());
+    } finally {
+      handlers.remove(self);
+      Thread.interrupted(); // close() interrupted this request: still answer it (503)
     }
-    send(ex, answer);
+    send(res, answer);
     requests.labelValues(mode, Integer.toString(answer.status())).inc();
     latency.labelValues(mode).observe((System.nanoTime() - start) / 1e9);
   }
@@ -336,28 +377,41 @@ public final class SearchServer implements AutoCloseable {
   private Hits call(String name, URI base, String q) throws BackendException, InterruptedException {
     String sep = base.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(base + sep + "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
-    HttpRequest req = HttpRequest.newBuilder(uri).timeout(backendTimeout).GET().build();
-    HttpResponse<byte[]> resp;
-    try {
-      resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw fail(name, "timeout", name + ": no answer within " + human(backendTimeout), e);
-    } catch (ConnectException e) {
-      throw fail(name, "connection", name + ": cannot connect to " + hostPort(base), e);
-    } catch (IOException e) {
+    int status;
+    byte[] body;
+    try (HttpClientResponse resp = client.get().uri(uri).request()) {
+      status = resp.status().code();
+      body = status == 200 ? resp.as(byte[].class) : null;
+    } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
-        throw new InterruptedException("cancelled");
+        throw new InterruptedException("cancelled"); // the interrupt closed the socket
       }
-      throw fail(name, "connection", name + ": " + e.getClass().getSimpleName(), e);
+      if (causedBy(e, SocketTimeoutException.class)) {
+        throw fail(name, "timeout", name + ": no answer within " + human(backendTimeout), e);
+      }
+      if (causedBy(e, ConnectException.class)) {
+        throw fail(name, "connection", name + ": cannot connect to " + hostPort(base), e);
+      }
+      Throwable io = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+      throw fail(name, "connection", name + ": " + io.getClass().getSimpleName(), e);
     }
-    if (resp.statusCode() != 200) {
-      throw fail(name, "status", name + ": HTTP " + resp.statusCode(), null);
+    if (status != 200) {
+      throw fail(name, "status", name + ": HTTP " + status, null);
     }
-    String problem = hitsProblem(resp.body());
+    String problem = hitsProblem(body);
     if (problem != null) {
       throw fail(name, "bad_json", name + ": " + problem, null);
     }
-    return new Hits(resp.body());
+    return new Hits(body);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -404,23 +458,23 @@ public final class SearchServer implements AutoCloseable {
     return new BackendException(name, reason, message, cause);
   }
 
-  private void handleMetrics(HttpExchange ex) {
-    try (ex) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      PrometheusTextFormatWriter.create().write(buf, registry.scrape());
-      byte[] bytes = buf.toByteArray();
-      ex.getResponseHeaders().set("Content-Type", PrometheusTextFormatWriter.CONTENT_TYPE);
-      ex.sendResponseHeaders(200, bytes.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
-      }
-    } catch (IOException e) {
-      // the client went away
+  private void handleMetrics(ServerRequest req, ServerResponse res) {
+    if (req.prologue().method() != Method.GET) {
+      send(res, error(405, "use GET /metrics"));
+      return;
     }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(buf, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    }
+    res.header(HeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
+    res.send(buf.toByteArray());
   }
 
-  private void handleOther(HttpExchange ex) {
-    send(ex, error(404, "not found: use GET /search?q=words or GET /metrics"));
+  private void handleOther(ServerRequest req, ServerResponse res) {
+    send(res, error(404, "not found: use GET /search?q=words or GET /metrics"));
   }
 
   private static Answer error(int status, String message) {
@@ -429,15 +483,12 @@ public final class SearchServer implements AutoCloseable {
     return Answer.of(status, body);
   }
 
-  private static void send(HttpExchange ex, Answer a) {
-    try (ex) {
-      byte[] bytes = a.body();
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.sendResponseHeaders(a.status(), bytes.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
-      }
-    } catch (IOException e) {
+  private static void send(ServerResponse res, Answer a) {
+    try {
+      res.status(a.status());
+      res.header(HeaderNames.CONTENT_TYPE, "application/json");
+      res.send(a.body());
+    } catch (UncheckedIOException e) {
       // the client went away: nobody to answer
     }
   }
@@ -518,7 +569,10 @@ public final class SearchServer implements AutoCloseable {
       return this;
     }
 
-    /** Each backend call's own timeout (default: the request's deadline). */
+    /**
+     * How long one backend call may wait to connect, and for each read of its answer (default: the
+     * request's deadline, which bounds the whole call in any case).
+     */
     public Builder backendTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("backend timeout must be positive");

@@ -27,6 +27,8 @@ final class ScriptedBackend implements AutoCloseable {
   private final Duration delay;
   private final int status;
   private final String body;
+  private final boolean thenOk; // after its first request, answers 200 at once
+  private final String okBody;
   final Queue<Long> disconnectedAt = new ConcurrentLinkedQueue<>(); // System.nanoTime()
   final Queue<Long> answeredAt = new ConcurrentLinkedQueue<>();
   final AtomicInteger requests = new AtomicInteger();
@@ -35,9 +37,16 @@ final class ScriptedBackend implements AutoCloseable {
   private final Queue<Socket> sockets = new ConcurrentLinkedQueue<>();
 
   ScriptedBackend(Duration delay, int status, String body) throws IOException {
+    this(delay, status, body, null);
+  }
+
+  private ScriptedBackend(Duration delay, int status, String body, String okBody)
+      throws IOException {
     this.delay = delay;
     this.status = status;
     this.body = body;
+    this.thenOk = okBody != null;
+    this.okBody = okBody;
     this.socket = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
     this.acceptor = Thread.ofVirtual().name("scripted-backend").start(this::acceptLoop);
   }
@@ -45,6 +54,11 @@ final class ScriptedBackend implements AutoCloseable {
   static ScriptedBackend ok(Duration delay, String title) throws IOException {
     return new ScriptedBackend(
         delay, 200, "[{\"id\":\"1\",\"title\":\"" + title + "\",\"snippet\":\"\"}]");
+  }
+
+  /** Answers its first request with {@code status} after {@code delay}, every later one 200. */
+  static ScriptedBackend failFirst(Duration delay, int status, String title) throws IOException {
+    return new ScriptedBackend(delay, status, "{}", "[{\"id\":\"1\",\"title\":\"" + title + "\"}]");
   }
 
   URI uri() {
@@ -77,8 +91,9 @@ final class ScriptedBackend implements AutoCloseable {
       if (matched < 4) {
         return;
       }
-      requests.incrementAndGet();
-      long until = System.nanoTime() + delay.toNanos();
+      boolean first = requests.incrementAndGet() == 1;
+      boolean scripted = first || !thenOk;
+      long until = System.nanoTime() + (scripted ? delay.toNanos() : 0);
       s.setSoTimeout(2);
       while (System.nanoTime() < until && !s.isClosed()) {
         try {
@@ -90,11 +105,11 @@ final class ScriptedBackend implements AutoCloseable {
           // still connected, still waiting
         }
       }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = (scripted ? body : okBody).getBytes(StandardCharsets.UTF_8);
       OutputStream out = s.getOutputStream();
       out.write(
           ("HTTP/1.1 "
-                  + status
+                  + (scripted ? status : 200)
                   + " X\r\nContent-Type: application/json\r\nContent-Length: "
                   + bytes.length
                   + "\r\nConnection: close\r\n\r\n")

@@ -20,7 +20,14 @@ import org.junit.jupiter.api.Test;
 
 /** The fail-fast endpoint over real loopback HTTP, with backends whose timing the test sets. */
 // The Prometheus client starts one process-wide daemon scheduler thread on first use, by design.
-@AllowThreadsNamed("prometheus-metrics-scheduler")
+// Helidon 4.5.0's web server starts a process-wide "helidon-http-timer", and one daemon Timer per
+// server that its stop() never cancels ("helidon-idle-connection-timer", idle: ADR 0008). Every
+// other thread the server starts (connections, handlers, backend calls) must end by close().
+@AllowThreadsNamed({
+  "prometheus-metrics-scheduler",
+  "helidon-http-timer",
+  "helidon-idle-connection-timer"
+})
 class SearchServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration SLOW = Duration.ofSeconds(3);
@@ -94,6 +101,32 @@ class SearchServerTest {
         double ms = (gone - failedAt) / 1e6;
         assertTrue(ms < 200, "a slow backend saw its client go " + ms + " ms after the failure");
         assertEquals(0, slow.answeredAt.size(), "no slow backend finished its work");
+      }
+    }
+  }
+
+  @Test
+  void aCancelledKeepAliveCallLeavesNoBrokenConnectionForTheNextSearch() throws Exception {
+    // people keeps its connections alive (a real SearchBackendServer); its first call is
+    // cancelled mid-wait when docs fails. The next search must not be handed that closed
+    // connection from the client's pool.
+    try (ScriptedBackend d = ScriptedBackend.failFirst(Duration.ofMillis(50), 500, "Design doc");
+        SearchBackendServer p =
+            SearchBackendServer.builder("people").latency(Duration.ofMillis(400)).start();
+        SearchServer s =
+            SearchServer.builder()
+                .backend("docs", d.uri())
+                .backend("people", p.uri())
+                .timeout(Duration.ofSeconds(5))
+                .start();
+        HttpClient c = HttpClient.newHttpClient()) {
+      Reply first = get(c, s.uri(), q("ada"));
+      assertEquals(502, first.status(), String.valueOf(first.body()));
+      assertTrue(first.nanos() < Duration.ofMillis(350).toNanos(), "did not wait for people");
+      for (int i = 0; i < 3; i++) {
+        Reply next = get(c, s.uri(), q("ada"));
+        assertEquals(200, next.status(), "search " + (i + 2) + ": " + next.body());
+        assertEquals(List.of("docs", "people"), names(next.body()));
       }
     }
   }
