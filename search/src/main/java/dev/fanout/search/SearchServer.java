@@ -72,6 +72,9 @@ public final class SearchServer implements AutoCloseable {
   /** The longest query accepted, in characters. */
   public static final int MAX_QUERY_CHARS = 512;
 
+  /** The largest backend answer read, in bytes; a longer one is that backend's failure. */
+  public static final int MAX_BACKEND_BYTES = 4 << 20;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final WebServer server;
@@ -381,8 +384,8 @@ public final class SearchServer implements AutoCloseable {
     byte[] body;
     try (HttpClientResponse resp = client.get().uri(uri).request()) {
       status = resp.status().code();
-      body = status == 200 ? resp.as(byte[].class) : null;
-    } catch (RuntimeException e) {
+      body = status == 200 ? resp.inputStream().readNBytes(MAX_BACKEND_BYTES + 1) : null;
+    } catch (RuntimeException | IOException e) {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("cancelled"); // the interrupt closed the socket
       }
@@ -397,6 +400,10 @@ public final class SearchServer implements AutoCloseable {
     }
     if (status != 200) {
       throw fail(name, "status", name + ": HTTP " + status, null);
+    }
+    if (body.length > MAX_BACKEND_BYTES) {
+      throw fail(
+          name, "too_large", name + ": the answer is over " + MAX_BACKEND_BYTES + " bytes", null);
     }
     String problem = hitsProblem(body);
     if (problem != null) {

@@ -132,6 +132,23 @@ class SearchServerTest {
   }
 
   @Test
+  void anAnswerOverTheSizeCapIsThatBackendsFailure() throws Exception {
+    String huge =
+        "[{\"id\":\"1\",\"title\":\"" + "x".repeat(SearchServer.MAX_BACKEND_BYTES) + "\"}]";
+    try (ScriptedBackend d = new ScriptedBackend(Duration.ZERO, 200, huge);
+        ScriptedBackend p = ScriptedBackend.ok(Duration.ZERO, "Ada");
+        SearchServer s =
+            SearchServer.builder().backend("docs", d.uri()).backend("people", p.uri()).start();
+        HttpClient c = HttpClient.newHttpClient()) {
+      Reply r = get(c, s.uri(), q("ada"));
+      assertEquals(502, r.status(), String.valueOf(r.body()));
+      assertEquals("docs", r.body().get("backend").asText());
+      assertTrue(r.body().get("error").asText().contains("over"), r.body().toString());
+      assertEquals(200, get(c, s.uri(), q("ada") + "&partial=true").status());
+    }
+  }
+
+  @Test
   void badJsonAndARefusedConnectionAreBackendFailures() throws Exception {
     int closedPort;
     try (ServerSocket ss = new ServerSocket(0)) {
