@@ -35,9 +35,13 @@ mkdir -p "$bench/target"
 summary="$bench/target/search-$(date -u +%Y%m%dT%H%M%SZ).txt"
 work=$(mktemp -d "${TMPDIR:-/tmp}/fanout-search.XXXXXX")
 pids=()
-cleanup() {
+stop_started() { # the processes this script started so far
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  pids=()
+}
+cleanup() {
+  stop_started
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -89,35 +93,29 @@ print(f"{p50:.2f} {p99:.2f} {rps:.0f} {non2xx.group(1) if non2xx else 0}")
 EOF
 }
 
-wrk_one() { # URL: one connection
-  wrk -t1 -c1 -d"${secs}s" --latency "$1" >"$work/wrk.out" 2>&1 || true
-  parse_wrk
-}
+wrk_one() { measure "$1" 1; } # URL: one connection
 say "# fanout search load test, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD), $(nproc) cores, wrk -t2 -d${secs}s"
-# $1 backend latency (ms; only 0, the built-in backends, is used), $2 connections
-run_setting() {
-  local backend_latency=$1 conns=$2
+# Part 1, $1 connections: the embedded default, four built-in backends in the server's own JVM.
+saturation() {
+  local conns=$1 tag="built-in backends, $1 connections"
   local sport
   sport=$(free_port)
-  # The embedded default: four built-in backends in the server's own JVM.
   "$root/fanout" search-server --port "$sport" >"$work/server.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$sport/search?q=warm"
   mapfile -t urls < <(sed -n 's/^built-in backend \([a-z]*\) on \(http[^ ]*\)$/\2/p' "$work/server.log")
   wrk -t"$((conns < 2 ? 1 : 2))" -c"$conns" -d5s "http://127.0.0.1:$sport/search?q=latency" >/dev/null 2>&1 || true # warm-up
   read -r p50 p99 rps bad <<<"$(measure "http://127.0.0.1:$sport/search?q=latency" "$conns")"
-  say "backends +${backend_latency} ms, $conns connections: fan-out /search: p50 ${p50} ms, p99 ${p99} ms, ${rps} searches/s, non-2xx ${bad} (load $(load))"
+  say "$tag: fan-out /search: p50 ${p50} ms, p99 ${p99} ms, ${rps} searches/s, non-2xx ${bad} (load $(load))"
   local slowest=0 i=0 kind
   for kind in docs people projects tags; do
     read -r b50 b99 brps bbad <<<"$(measure "${urls[$i]}?q=latency" "$conns")"
-    say "backends +${backend_latency} ms, $conns connections: $kind alone: p50 ${b50} ms, p99 ${b99} ms, ${brps} req/s, non-2xx ${bbad}"
+    say "$tag: $kind alone: p50 ${b50} ms, p99 ${b99} ms, ${brps} req/s, non-2xx ${bbad}"
     slowest=$(python3 -c "print(max($slowest, $b50))")
     i=$((i + 1))
   done
-  say "backends +${backend_latency} ms, $conns connections: fan-out p50 minus the slowest backend's p50: $(python3 -c "print(round($p50 - $slowest, 2))") ms"
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  say "$tag: fan-out p50 minus the slowest backend's p50: $(python3 -c "print(round($p50 - $slowest, 2))") ms"
+  stop_started
 }
 
 # The fan-out's own cost (part 2): stub backends that wait $lat ms and cost next to nothing,
@@ -186,9 +184,7 @@ fan_out_cost() {
   md=$(median "${ds[@]}")
   mg=$(median "${gs[@]}")
   say "median over $rounds rounds, $tag: fanout search-server minus slowest backend p50: ${md} ms (target < 1 ms); Go net/http fan-out server minus slowest backend: ${mg} ms; fanout's fan-out cost / Go's: $(ratio "$md" "$mg")"
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  stop_started
 }
 ratio() { # D G: D/G, or why there is none
   python3 -c "
@@ -201,7 +197,7 @@ median() { # numbers
 }
 
 # Saturation, as the issue asks: 64 connections, the built-in backends answering at once.
-if want 1; then run_setting 0 64; fi
+if want 1; then saturation 64; fi
 # The fan-out's own cost: backends that wait $lat ms, one connection (no queueing).
 if want 2; then fan_out_cost; fi
 

@@ -2,11 +2,11 @@ package dev.fanout.cli;
 
 import dev.fanout.search.SearchBackendServer;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,12 +37,7 @@ public final class SearchBackendCommand implements Callable<Integer> {
       description = "Port (default: any free one).")
   int port;
 
-  @Option(
-      names = "--bind",
-      defaultValue = "127.0.0.1",
-      paramLabel = "ADDR",
-      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-  String bind;
+  @Mixin BindOption bind;
 
   @Option(
       names = "--data",
@@ -72,7 +67,7 @@ public final class SearchBackendCommand implements Callable<Integer> {
       SearchBackendServer.Builder b =
           SearchBackendServer.builder(kind)
               .port(port)
-              .bindAddress(InetAddress.getByName(bind))
+              .bindAddress(bind.address())
               .latency(Duration.ofMillis(latencyMs))
               .failRate(failRate);
       if (data != null) {

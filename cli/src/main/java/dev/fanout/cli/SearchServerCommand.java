@@ -3,7 +3,6 @@ package dev.fanout.cli;
 import dev.fanout.search.SearchBackendServer;
 import dev.fanout.search.SearchServer;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -41,12 +41,7 @@ public final class SearchServerCommand implements Callable<Integer> {
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(
-      names = "--bind",
-      defaultValue = "127.0.0.1",
-      paramLabel = "ADDR",
-      description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
-  String bind;
+  @Mixin BindOption bind;
 
   @Option(
       names = "--backend",
@@ -72,7 +67,7 @@ public final class SearchServerCommand implements Callable<Integer> {
       SearchServer.Builder b =
           SearchServer.builder()
               .port(port)
-              .bind(InetAddress.getByName(bind))
+              .bind(bind.address())
               .timeout(TranslateCommand.parseDuration(timeout));
       if (backends.isEmpty()) {
         for (String kind : SearchBackendServer.KINDS) {

@@ -7,7 +7,6 @@ import dev.fanout.translate.UpstreamServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -43,12 +43,7 @@ public final class UpstreamCommand implements Callable<Integer> {
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(
-      names = "--bind",
-      defaultValue = "127.0.0.1",
-      paramLabel = "ADDR",
-      description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
-  String bind;
+  @Mixin BindOption bind;
 
   @Option(
       names = "--backend",
@@ -118,7 +113,7 @@ public final class UpstreamCommand implements Callable<Integer> {
       UpstreamServer.Builder b =
           UpstreamServer.builder(translator)
               .port(port)
-              .bindAddress(InetAddress.getByName(bind))
+              .bindAddress(bind.address())
               .errorRate(errorRate)
               .latency(Duration.ofMillis(latencyMs));
       for (String l : limits) {

@@ -291,7 +291,9 @@ public final class SearchServer implements AutoCloseable {
                       + MAX_QUERY_CHARS
                       + " are accepted");
         } else {
-          answer = mode.equals("partial") ? partial(q.strip()) : failFast(q.strip());
+          // Encoded once here for the backends' URLs (GET <url>?q=...).
+          String query = "q=" + URLEncoder.encode(q.strip(), StandardCharsets.UTF_8);
+          answer = mode.equals("partial") ? partial(query) : failFast(query);
         }
       }
     } catch (InterruptedException e) {
@@ -308,11 +310,11 @@ public final class SearchServer implements AutoCloseable {
     latency.labelValues(mode).observe((System.nanoTime() - start) / 1e9);
   }
 
-  private Answer failFast(String q) throws InterruptedException {
+  private Answer failFast(String query) throws InterruptedException {
     Map<String, Subtask<Hits>> calls = new LinkedHashMap<>();
     try (TaskGroup group = TaskGroup.open(TaskGroup.config().timeout(timeout))) {
       for (Map.Entry<String, URI> b : backends.entrySet()) {
-        calls.put(b.getKey(), group.fork(() -> call(b.getKey(), b.getValue(), q)));
+        calls.put(b.getKey(), group.fork(() -> call(b.getKey(), b.getValue(), query)));
       }
       try {
         group.join();
@@ -353,10 +355,10 @@ public final class SearchServer implements AutoCloseable {
     }
   }
 
-  private Answer partial(String q) {
+  private Answer partial(String query) {
     List<String> names = new ArrayList<>(backends.keySet());
     BatchResult<String, Hits> r =
-        Batch.of(names).timeout(timeout).run(name -> call(name, backends.get(name), q));
+        Batch.of(names).timeout(timeout).run(name -> call(name, backends.get(name), query));
     Map<String, Hits> hits = new LinkedHashMap<>();
     ObjectNode errors = JSON.createObjectNode();
     int ok = 0;
@@ -377,9 +379,9 @@ public final class SearchServer implements AutoCloseable {
   }
 
   /** One backend call: a JSON array of hits, or a {@link BackendException} saying what failed. */
-  private Hits call(String name, URI base, String q) throws BackendException, InterruptedException {
-    String sep = base.getRawQuery() == null ? "?" : "&";
-    URI uri = URI.create(base + sep + "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
+  private Hits call(String name, URI base, String query)
+      throws BackendException, InterruptedException {
+    URI uri = URI.create(base + (base.getRawQuery() == null ? "?" : "&") + query);
     int status;
     byte[] body;
     try (HttpClientResponse resp = client.get().uri(uri).request()) {

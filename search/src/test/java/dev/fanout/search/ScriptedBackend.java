@@ -27,8 +27,7 @@ final class ScriptedBackend implements AutoCloseable {
   private final Duration delay;
   private final int status;
   private final String body;
-  private final boolean thenOk; // after its first request, answers 200 at once
-  private final String okBody;
+  private final String okBody; // null, or what every request after the first gets, 200 at once
   final Queue<Long> disconnectedAt = new ConcurrentLinkedQueue<>(); // System.nanoTime()
   final Queue<Long> answeredAt = new ConcurrentLinkedQueue<>();
   final AtomicInteger requests = new AtomicInteger();
@@ -45,7 +44,6 @@ final class ScriptedBackend implements AutoCloseable {
     this.delay = delay;
     this.status = status;
     this.body = body;
-    this.thenOk = okBody != null;
     this.okBody = okBody;
     this.socket = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
     this.acceptor = Thread.ofVirtual().name("scripted-backend").start(this::acceptLoop);
@@ -92,7 +90,7 @@ final class ScriptedBackend implements AutoCloseable {
         return;
       }
       boolean first = requests.incrementAndGet() == 1;
-      boolean scripted = first || !thenOk;
+      boolean scripted = first || okBody == null;
       long until = System.nanoTime() + (scripted ? delay.toNanos() : 0);
       s.setSoTimeout(2);
       while (System.nanoTime() < until && !s.isClosed()) {

@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,15 +97,14 @@ class SearchBackendServerTest {
     return get(client, base, "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
   }
 
-  /** Polls {@code condition} every few milliseconds until it holds, failing after PATIENCE. */
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(5);
-    }
+  /** Polls {@code condition} on this thread every 5 ms until it holds, failing after PATIENCE. */
+  static void await(BooleanSupplier condition, String what) {
+    Awaitility.await(what)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(5))
+        .atMost(PATIENCE)
+        .until(condition::getAsBoolean);
   }
 
   /**

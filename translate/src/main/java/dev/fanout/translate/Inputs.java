@@ -478,10 +478,7 @@ public final class Inputs implements Iterator<InputItem>, AutoCloseable {
         tenant = tenantNode.asText();
       }
       if (!SafePaths.isSafeId(id)) {
-        return new InputItem.Problem(
-            "j:" + output + ":#" + lineNo,
-            file + ":" + lineNo,
-            output,
+        return lineProblem(
             tenant,
             "unsafe_id",
             "line "
@@ -491,10 +488,7 @@ public final class Inputs implements Iterator<InputItem>, AutoCloseable {
                 + " could name a path outside the output directory, or has control characters");
       }
       if (!ids.add(LongHashSet.fingerprint(id))) {
-        return new InputItem.Problem(
-            "j:" + output + ":#" + lineNo,
-            file + ":" + lineNo,
-            output,
+        return lineProblem(
             tenant,
             "duplicate_id",
             "line " + lineNo + ": id " + SafePaths.quote(id) + " appeared earlier in this file");
@@ -524,8 +518,12 @@ public final class Inputs implements Iterator<InputItem>, AutoCloseable {
     }
 
     private InputItem lineProblem(String reason, String message) {
+      return lineProblem("default", reason, message);
+    }
+
+    private InputItem lineProblem(String tenant, String reason, String message) {
       return new InputItem.Problem(
-          "j:" + output + ":#" + lineNo, file + ":" + lineNo, output, "default", reason, message);
+          "j:" + output + ":#" + lineNo, file + ":" + lineNo, output, tenant, reason, message);
     }
 
     private static boolean isBlank(byte[] b, int len) {

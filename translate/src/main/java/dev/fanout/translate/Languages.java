@@ -61,6 +61,18 @@ public final class Languages {
     return one;
   }
 
+  /**
+   * {@code code} as ISO 639-1 when this table knows it, otherwise trimmed and lower-cased as it is
+   * (for comparing codes that may be outside the table, such as {@code auto}).
+   */
+  public static String normalize(String code) {
+    try {
+      return iso1(code);
+    } catch (IllegalArgumentException e) {
+      return code.trim().toLowerCase(Locale.ROOT);
+    }
+  }
+
   /** The ISO 639-3 spelling of {@code code}, when this table knows it. */
   public static Optional<String> iso3(String code) {
     String one = iso1(code);

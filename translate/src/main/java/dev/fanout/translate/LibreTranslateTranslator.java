@@ -123,13 +123,13 @@ public final class LibreTranslateTranslator implements Translator {
             .build();
   }
 
-  /** {@return {@code libretranslate}} */
   /** Requests the server's language list ({@link Translator#check()}). */
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
     return HttpProbe.get(client, endpoint.resolve("languages"));
   }
 
+  /** {@return {@code libretranslate}} */
   @Override
   public String name() {
     return "libretranslate";

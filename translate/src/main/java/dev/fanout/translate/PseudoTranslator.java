@@ -65,7 +65,7 @@ public final class PseudoTranslator implements Translator {
   @Override
   public String translate(TranslationRequest request) throws TranslationException {
     Objects.requireNonNull(request, "request");
-    if (language(request.from()).equals(language(request.to()))) {
+    if (Languages.normalize(request.from()).equals(Languages.normalize(request.to()))) {
       throw TranslationException.permanent(
           "unsupported_pair",
           0,
@@ -82,14 +82,6 @@ public final class PseudoTranslator implements Translator {
   /** Pseudo-localises {@code text} as {@link #translate} does, for any language pair. */
   static String pseudo(String text, Format format) {
     return new Run(text, format).render();
-  }
-
-  private static String language(String code) {
-    try {
-      return Languages.iso1(code);
-    } catch (IllegalArgumentException e) {
-      return code.trim().toLowerCase(Locale.ROOT);
-    }
   }
 
   /** One pass over one text. */

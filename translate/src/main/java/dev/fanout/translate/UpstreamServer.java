@@ -748,8 +748,8 @@ public final class UpstreamServer implements AutoCloseable {
     if (p.target() == null || p.target().isBlank()) {
       return Reply.error(400, "Invalid request: missing target parameter");
     }
-    String source = code(p.source());
-    String target = code(p.target());
+    String source = Languages.normalize(p.source());
+    String target = Languages.normalize(p.target());
     if (!source.equals("auto") && !LANGUAGE_NAMES.containsKey(source)) {
       return Reply.error(400, p.source().trim() + " is not supported");
     }
@@ -920,19 +920,6 @@ public final class UpstreamServer implements AutoCloseable {
 
   private static String orEmpty(String s) {
     return s == null ? "" : s;
-  }
-
-  /** ISO 639-1 when the code is one {@link Languages} knows; otherwise the code, lower-cased. */
-  private static String code(String code) {
-    String c = code.trim().toLowerCase(Locale.ROOT);
-    if (c.equals("auto")) {
-      return c;
-    }
-    try {
-      return Languages.iso1(c);
-    } catch (IllegalArgumentException e) {
-      return c;
-    }
   }
 
   private static Reply methodNotAllowed(HttpExchange exchange, String allowed) {

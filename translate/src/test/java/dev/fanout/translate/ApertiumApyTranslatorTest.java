@@ -219,16 +219,7 @@ class ApertiumApyTranslatorTest {
     try (var server = LoopbackServers.silent();
         var t = new ApertiumApyTranslator(server.uri())) {
       AtomicReference<Object> outcome = new AtomicReference<>();
-      Thread caller =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      outcome.set(t.translate(enEs("Hello.")));
-                    } catch (Exception e) {
-                      outcome.set(e);
-                    }
-                  });
+      Thread caller = Background.start(outcome, () -> t.translate(enEs("Hello.")));
       var connection = server.awaitConnection(Duration.ofSeconds(5));
       caller.interrupt();
       caller.join(Duration.ofSeconds(5));

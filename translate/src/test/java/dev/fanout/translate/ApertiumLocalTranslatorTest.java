@@ -209,16 +209,7 @@ class ApertiumLocalTranslatorTest {
       assertFalse(before.isEmpty());
 
       AtomicReference<Object> outcome = new AtomicReference<>();
-      Thread caller =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      outcome.set(t.translate(enEs(longText)));
-                    } catch (Exception e) {
-                      outcome.set(e);
-                    }
-                  });
+      Thread caller = Background.start(outcome, () -> t.translate(enEs(longText)));
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (t.pipelinesBusy() == 0) {
         assertTrue(System.nanoTime() < deadline, "the long request never reached the pipeline");
@@ -419,31 +410,13 @@ class ApertiumLocalTranslatorTest {
     Path modes = fakeEngine("cat > /dev/null");
     try (var t = new ApertiumLocalTranslator(modes, 1, Duration.ofSeconds(30))) {
       AtomicReference<Object> first = new AtomicReference<>();
-      Thread holder =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      first.set(t.translate(enFr("I hold the only pipeline.")));
-                    } catch (Exception e) {
-                      first.set(e);
-                    }
-                  });
+      Thread holder = Background.start(first, () -> t.translate(enFr("I hold the only pipeline.")));
       while (t.pipelinesBusy() == 0) {
         Thread.sleep(1);
       }
       List<ProcessHandle> busy = t.pipelineProcesses();
       AtomicReference<Object> second = new AtomicReference<>();
-      Thread waiter =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      second.set(t.translate(enFr("I wait.")));
-                    } catch (Exception e) {
-                      second.set(e);
-                    }
-                  });
+      Thread waiter = Background.start(second, () -> t.translate(enFr("I wait.")));
       // Let the waiter deformat its text and queue for the pipeline, then interrupt it.
       Thread.sleep(300);
       waiter.interrupt();

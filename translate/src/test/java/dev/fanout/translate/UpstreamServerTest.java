@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** {@link UpstreamServer} over real loopback sockets, driven by a plain {@link HttpClient}. */
@@ -139,15 +140,14 @@ class UpstreamServerTest {
         .collect(Collectors.joining("&"));
   }
 
-  /** Polls {@code condition} every few milliseconds until it holds, failing after PATIENCE. */
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(5);
-    }
+  /** Polls {@code condition} on this thread every 5 ms until it holds, failing after PATIENCE. */
+  static void await(BooleanSupplier condition, String what) {
+    Awaitility.await(what)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(5))
+        .atMost(PATIENCE)
+        .until(condition::getAsBoolean);
   }
 
   @Test
