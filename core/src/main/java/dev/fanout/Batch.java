@@ -14,7 +14,9 @@ import java.util.stream.Stream;
 /**
  * Collect-all: runs a task over every item and hands back every outcome. One item's failure never
  * cancels, discards or delays another; the result lists which items failed and why, ready for a
- * re-run of just those.
+ * re-run of just those. It is the library's one engine for running a task over many items: over a
+ * collection held in memory, over a stream too long for memory, and over a {@link Channel} that
+ * other threads fill (a worker pool, with a {@link RateLimiter} if calls must be paced).
  *
  * <p>Pick {@code Batch} when partial results are worth keeping (the first of the three questions:
  * "do you want what worked when one job fails?" — yes). Pick {@link TaskGroup} when one failure
@@ -22,21 +24,20 @@ import java.util.stream.Stream;
  *
  * <h2>Usage</h2>
  *
- * {@snippet :
- * BatchResult<Doc, String> result = Batch.of(docs)
- *     .concurrency(16)
- *     .itemTimeout(Duration.ofSeconds(30))
- *     .retry(RetryPolicy.attempts(4))
- *     .run(doc -> upstream.translate(doc));
- * result.values();       // the translations that came back, in input order
- * result.failedItems();  // the documents to send again, and nothing else
- * }
+ * {@snippet class=dev.fanout.Snippets region=batch}
+ *
+ * <p>A pool of workers taking jobs from a channel, at most 50 calls a second, each outcome handed
+ * on as it completes:
+ *
+ * {@snippet class=dev.fanout.Snippets region=pool}
  *
  * <p>A {@code Batch} is an immutable configuration: each setter returns a copy, and {@link
- * #run(Task)} may be called many times on a batch made with {@link #of(Collection)}. {@code run}
- * blocks the calling thread, which coordinates: it starts at most {@code concurrency} worker
- * threads (virtual threads unless {@link #threadFactory(ThreadFactory)} says otherwise), each of
- * which takes the next item, and returns once every one of them has ended.
+ * #run(Task)} may be called many times on a batch made with {@link #of(Collection)}. A streaming
+ * source ({@link #from(Iterator)}, {@link #from(Stream)}, {@link #from(Channel)}) is shared by the
+ * copies made from it and can be run once. {@code run} blocks the calling thread, which
+ * coordinates: it starts at most {@code concurrency} worker threads (virtual threads unless {@link
+ * #threadFactory(ThreadFactory)} says otherwise), each of which takes the next item, and returns
+ * once every one of them has ended.
  *
  * <h2>Failure</h2>
  *
@@ -45,7 +46,8 @@ import java.util.stream.Stream;
  * without holding a worker: the worker moves on to other items. An {@link Error} thrown by a task
  * (or anything thrown by a {@link BatchListener} or sink) is not an item failure: it stops the
  * batch, every running task is interrupted, and {@code run} rethrows it once every thread has
- * ended.
+ * ended. To stop a pipeline at its first failed item (Go's errgroup over a channel), throw from the
+ * sink; to run tasks that succeed or fail together, use a {@link TaskGroup}.
  *
  * <h2>Cancellation</h2>
  *
@@ -65,19 +67,29 @@ import java.util.stream.Stream;
  * TimeoutException} (retryable under the policy). A task that finishes with a value despite the
  * interrupt keeps its value: completed work is never thrown away.
  *
+ * <h2>Back-pressure</h2>
+ *
+ * A streaming batch holds at most {@link #maxHeld(int)} items at once (read and not yet decided:
+ * running, waiting for a permit, or waiting for a retry), {@code 2 x concurrency} unless set, so
+ * memory stays bounded however long the source is. A channel source needs no reader thread: the
+ * workers receive from it directly, so a producer sending to it blocks while the workers are busy
+ * and the channel is full.
+ *
  * <h2>Memory consistency effects</h2>
  *
- * Actions in the thread calling {@code run} before the call happen-before each task; actions of a
- * task happen-before the listener and sink calls for its item, and happen-before {@code run}
- * returns. Tasks writing to disjoint slots need no other synchronisation to be read after {@code
- * run}.
+ * Actions in the thread calling {@code run} before the call, and actions of a thread before it
+ * sends an item to a source channel, happen-before the task for that item; actions of a task
+ * happen-before the listener and sink calls for its item, and happen-before {@code run} returns.
+ * Tasks writing to disjoint slots need no other synchronisation to be read after {@code run}.
  *
  * <h2>Costs</h2>
  *
  * One virtual thread per worker, not per item: a batch of a million items at concurrency 16 starts
  * 16 threads. With unlimited concurrency (the default for a collection) every item gets its own
  * thread, which is the cheapest way to wait on many slow calls but costs about a kilobyte per
- * pending item.
+ * pending item. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md): 10,000 no-op
+ * items cost about 1.5 times a bare virtual thread each without a limit, and a third of that with
+ * {@code concurrency(16)}.
  *
  * <h2>Compared with the JDK</h2>
  *
@@ -88,50 +100,30 @@ import java.util.stream.Stream;
  *       one of the errors, cancels nothing on timeout, and leaves you to walk the futures.
  *   <li>{@code StructuredTaskScope} (a preview API) is built for fail-fast or first-success
  *       policies; collecting every outcome takes a custom joiner.
+ *   <li>A fixed thread pool fed from a {@code BlockingQueue} has no close, no retries and no rate
+ *       cap, and its queue is either unbounded or rejects work instead of blocking the producer.
  * </ul>
+ *
+ * <p>Why the worker pool is a source of {@code Batch} rather than a type of its own:
+ * docs/adr/0009-one-engine-one-configuration-style.md.
  *
  * @param <T> the item type
  */
 public final class Batch<T> {
-  /** Concurrency value meaning "one worker per item". */
-  static final int UNLIMITED = Integer.MAX_VALUE;
-
-  final List<T> items; // non-null for of(Collection)
-  final Iterator<? extends T> iterator; // non-null for from(Iterator/Stream)
-  final AtomicBoolean iteratorTaken; // shared between copies of a streaming batch
-  final int concurrency;
-  final int maxHeld; // 0 = 2 x concurrency
-  final Duration timeout; // null = none
-  final Duration itemTimeout; // null = none
-  final RetryPolicy retry;
-  final BatchListener<? super T> listener; // null = none
-  final ThreadFactory threadFactory;
-
-  private Batch(
-      List<T> items,
-      Iterator<? extends T> iterator,
-      AtomicBoolean iteratorTaken,
-      int concurrency,
-      int maxHeld,
-      Duration timeout,
-      Duration itemTimeout,
-      RetryPolicy retry,
-      BatchListener<? super T> listener,
-      ThreadFactory threadFactory) {
-    this.items = items;
-    this.iterator = iterator;
-    this.iteratorTaken = iteratorTaken;
-    this.concurrency = concurrency;
-    this.maxHeld = maxHeld;
-    this.timeout = timeout;
-    this.itemTimeout = itemTimeout;
-    this.retry = retry;
-    this.listener = listener;
-    this.threadFactory = threadFactory;
-  }
-
   private static final ThreadFactory DEFAULT_THREADS =
       Thread.ofVirtual().name("fanout-batch").factory();
+
+  final Source<T> source;
+  final Settings settings;
+
+  private Batch(Source<T> source, Settings settings) {
+    this.source = source;
+    this.settings = settings;
+  }
+
+  private Batch<T> with(Consumer<Settings> change) {
+    return new Batch<>(source, settings.with(change));
+  }
 
   /**
    * A batch over a collection, copied at this call (later changes to {@code items} are not seen).
@@ -150,22 +142,22 @@ public final class Batch<T> {
         throw new NullPointerException("item at index " + i + " is null");
       }
     }
-    return new Batch<>(
-        copy, null, null, UNLIMITED, 0, null, null, RetryPolicy.none(), null, DEFAULT_THREADS);
+    return new Batch<>(new Source<>(copy, null, null), new Settings(DEFAULT_THREADS));
   }
 
   /**
    * A streaming batch over a source too large to hold in memory. Workers read the source one item
-   * at a time (never two threads at once), so at most {@link #maxHeld(int)} items (by default
-   * {@code 2 x concurrency}) are held, running or waiting for a retry: memory stays bounded however
-   * long the source is. Run it with {@link #run(Task, Consumer)} to receive outcomes as they
-   * complete.
+   * at a time (never two threads at once), so at most {@link #maxHeld(int)} items are held: memory
+   * stays bounded however long the source is. Run it with {@link #run(Task, Consumer)} to receive
+   * outcomes as they complete.
    *
    * <p>The source can be run once; {@link #concurrency(int)} must be set before. A {@code null}
    * element fails that item with a {@link NullPointerException}. An exception thrown by the
    * source's {@code hasNext} or {@code next} stops reading: items already running finish and are
    * delivered, then {@code run} throws the source's exception. When the batch times out or is
-   * cancelled, items not yet read stay in the source.
+   * cancelled, items not yet read stay in the source. A source that blocks in {@code hasNext} holds
+   * up the other workers' reads (not their retries or running items): for a source that waits on
+   * other threads, use {@link #from(Channel)}.
    *
    * @param source the items
    * @param <T> the item type
@@ -173,17 +165,7 @@ public final class Batch<T> {
    */
   public static <T> Batch<T> from(Iterator<? extends T> source) {
     Objects.requireNonNull(source, "source");
-    return new Batch<>(
-        null,
-        source,
-        new AtomicBoolean(),
-        0,
-        0,
-        null,
-        null,
-        RetryPolicy.none(),
-        null,
-        DEFAULT_THREADS);
+    return new Batch<>(new Source<>(null, source, null), new Settings(DEFAULT_THREADS));
   }
 
   /**
@@ -200,37 +182,46 @@ public final class Batch<T> {
   }
 
   /**
-   * Runs at most {@code n} items at a time.
+   * A worker pool over a channel: the workers receive from it directly until it is closed and
+   * drained, so the batch ends when the producer closes the channel. Streaming, as for {@link
+   * #from(Iterator)}: {@link #concurrency(int)} must be set, and the source can be run once.
+   *
+   * <p>A channel closed with an error stops the batch like a failing iterator: items already
+   * running finish and are delivered, then {@code run} throws a {@link ChannelClosedException}
+   * whose cause is that error. Values still in the channel when the batch stops (timeout,
+   * cancellation, an {@link Error}) stay there. A worker waiting for a value is interrupted when
+   * the batch stops, so a producer that never closes the channel cannot keep {@code run} waiting
+   * past a timeout or a cancellation.
+   *
+   * @param source the channel
+   * @param <T> the item type
+   * @return a streaming batch
+   */
+  public static <T> Batch<T> from(Channel<? extends T> source) {
+    Objects.requireNonNull(source, "source");
+    return new Batch<>(new Source<>(null, null, source), new Settings(DEFAULT_THREADS));
+  }
+
+  /**
+   * Runs at most {@code n} items at a time: {@code n} worker threads, each taking the next item
+   * when it is done with one.
    *
    * @param n at least 1
    * @return a copy with this limit
    * @throws IllegalArgumentException if {@code n < 1}
    */
   public Batch<T> concurrency(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException(
-          "concurrency must be at least 1, was " + n + " (leave it unset for one thread per item)");
-    }
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        n,
-        maxHeld,
-        timeout,
-        itemTimeout,
-        retry,
-        listener,
-        threadFactory);
+    Settings.concurrency(n);
+    return with(s -> s.concurrency = n);
   }
 
   /**
-   * For a streaming batch ({@link #from(Iterator)}), the most items held at once: running, or
-   * waiting for a retry. When that many are held, workers wait for retries to fall due instead of
-   * reading further, which bounds memory however long the source is. The default, {@code 2 x
-   * concurrency}, suits items that rarely wait; raise it when many items may wait for a retry at
-   * once (a rate-limited tenant's documents waiting out a {@code Retry-After}), so that they do not
-   * stall the items behind them. Ignored for {@link #of(Collection)}, which holds every item.
+   * For a streaming batch, the most items held at once: running, waiting for a permit, or waiting
+   * for a retry. When that many are held, workers wait for retries to fall due instead of reading
+   * further, which bounds memory however long the source is. The default, {@code 2 x concurrency},
+   * suits items that rarely wait; raise it when many items may wait for a retry at once (a
+   * rate-limited tenant's documents waiting out a {@code Retry-After}), so that they do not stall
+   * the items behind them. Ignored for {@link #of(Collection)}, which holds every item.
    *
    * @param n at least the concurrency limit
    * @return a copy with this cap
@@ -241,17 +232,21 @@ public final class Batch<T> {
     if (n < 1) {
       throw new IllegalArgumentException("maxHeld must be at least 1, was " + n);
     }
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        n,
-        timeout,
-        itemTimeout,
-        retry,
-        listener,
-        threadFactory);
+    return with(s -> s.maxHeld = n);
+  }
+
+  /**
+   * Caps the rate of task calls: each attempt (retries included) takes one permit just before the
+   * task is called, so the limit applies to the calls themselves, not to items waiting their turn.
+   * The wait for a permit holds the worker and is not part of the attempt's {@link
+   * #itemTimeout(Duration)}; a batch that stops interrupts it.
+   *
+   * @param limiter the limiter, possibly shared with other batches
+   * @return a copy with this limiter
+   */
+  public Batch<T> rateLimiter(RateLimiter limiter) {
+    Objects.requireNonNull(limiter, "limiter");
+    return with(s -> s.rateLimiter = limiter);
   }
 
   /**
@@ -262,17 +257,8 @@ public final class Batch<T> {
    * @return a copy with this deadline
    */
   public Batch<T> timeout(Duration timeout) {
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        maxHeld,
-        positive(timeout, "timeout"),
-        itemTimeout,
-        retry,
-        listener,
-        threadFactory);
+    Settings.positive(timeout, "timeout");
+    return with(s -> s.timeout = timeout);
   }
 
   /**
@@ -283,17 +269,8 @@ public final class Batch<T> {
    * @return a copy with this per-attempt limit
    */
   public Batch<T> itemTimeout(Duration timeout) {
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        maxHeld,
-        this.timeout,
-        positive(timeout, "itemTimeout"),
-        retry,
-        listener,
-        threadFactory);
+    Settings.positive(timeout, "itemTimeout");
+    return with(s -> s.itemTimeout = timeout);
   }
 
   /**
@@ -304,17 +281,7 @@ public final class Batch<T> {
    */
   public Batch<T> retry(RetryPolicy policy) {
     Objects.requireNonNull(policy, "policy");
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        maxHeld,
-        timeout,
-        itemTimeout,
-        policy,
-        listener,
-        threadFactory);
+    return with(s -> s.retry = policy);
   }
 
   /**
@@ -325,17 +292,7 @@ public final class Batch<T> {
    */
   public Batch<T> listener(BatchListener<? super T> listener) {
     Objects.requireNonNull(listener, "listener");
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        maxHeld,
-        timeout,
-        itemTimeout,
-        retry,
-        listener,
-        threadFactory);
+    return with(s -> s.listener = listener);
   }
 
   /**
@@ -347,22 +304,13 @@ public final class Batch<T> {
    */
   public Batch<T> threadFactory(ThreadFactory factory) {
     Objects.requireNonNull(factory, "factory");
-    return new Batch<>(
-        items,
-        iterator,
-        iteratorTaken,
-        concurrency,
-        maxHeld,
-        timeout,
-        itemTimeout,
-        retry,
-        listener,
-        factory);
+    return with(s -> s.threadFactory = factory);
   }
 
   /**
-   * Runs the task over every item and returns every outcome, in input order. See the class
-   * documentation for failure, cancellation and timeout.
+   * Runs the task over every item and returns every outcome, in input order (for a streaming
+   * source, the order items were read). See the class documentation for failure, cancellation and
+   * timeout.
    *
    * @param task the work for one item
    * @param <R> the value type
@@ -384,7 +332,9 @@ public final class Batch<T> {
    * is the streaming form: nothing is retained once the sink has it.
    *
    * <p>Items the batch never finished (timeout, cancellation) are delivered to the sink too, before
-   * this method returns, with their "timed out" or "cancelled" failures.
+   * this method returns, with their "timed out" or "cancelled" failures. A sink that throws stops
+   * the batch: running tasks are interrupted and {@code run} throws what the sink threw once every
+   * thread has ended.
    *
    * @param task the work for one item
    * @param sink receives every outcome exactly once
@@ -415,65 +365,34 @@ public final class Batch<T> {
   }
 
   /**
-   * One exception standing for a batch's failures: the message says how many items failed out of
-   * how many and names the first few; every item's error is attached as a suppressed exception, in
-   * input order. The batch's outcomes stay the authority: this is for callers that want to throw.
+   * Where a batch's items come from: exactly one of a list (random access, may be run many times),
+   * an iterator (read by one worker at a time) or a channel (received from by the workers
+   * directly). It is the data, not a setting: the copies of one {@code Batch} share it, and a
+   * streaming source refuses a second run.
    */
-  public static final class FailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private static final int NAMED = 3;
+  static final class Source<T> {
+    final List<T> list;
+    final Iterator<? extends T> iterator;
+    final Channel<? extends T> channel;
+    private final AtomicBoolean taken = new AtomicBoolean();
 
-    private final int failed;
-    private final int total;
+    Source(List<T> list, Iterator<? extends T> iterator, Channel<? extends T> channel) {
+      this.list = list;
+      this.iterator = iterator;
+      this.channel = channel;
+    }
 
-    FailedException(int total, List<? extends Outcome.Failure<?, ?>> failures) {
-      super(summary(total, failures), null, true, true);
-      this.failed = failures.size();
-      this.total = total;
-      for (Outcome.Failure<?, ?> f : failures) {
-        if (f.error() != this) {
-          addSuppressed(f.error());
-        }
+    boolean streaming() {
+      return list == null;
+    }
+
+    /** Claims a streaming source for one run; a list may be run any number of times. */
+    void take() {
+      if (streaming() && !taken.compareAndSet(false, true)) {
+        throw new IllegalStateException(
+            "this streaming batch's source was already run; make a new Batch.from(...) for a new"
+                + " source");
       }
     }
-
-    /** {@return how many items failed} */
-    public int failedCount() {
-      return failed;
-    }
-
-    /** {@return how many items the batch had} */
-    public int totalCount() {
-      return total;
-    }
-
-    private static String summary(int total, List<? extends Outcome.Failure<?, ?>> failures) {
-      StringBuilder sb = new StringBuilder();
-      sb.append(failures.size()).append(" of ").append(total).append(" items failed: ");
-      for (int i = 0; i < Math.min(NAMED, failures.size()); i++) {
-        Outcome.Failure<?, ?> f = failures.get(i);
-        if (i > 0) {
-          sb.append("; ");
-        }
-        String item = String.valueOf(f.item());
-        if (item.length() > 60) {
-          item = item.substring(0, 57) + "...";
-        }
-        sb.append('[').append(f.index()).append("] ").append(item).append(": ");
-        sb.append(f.error());
-      }
-      if (failures.size() > NAMED) {
-        sb.append("; and ").append(failures.size() - NAMED).append(" more (see suppressed)");
-      }
-      return sb.toString();
-    }
-  }
-
-  private static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive, was " + d);
-    }
-    return d;
   }
 }

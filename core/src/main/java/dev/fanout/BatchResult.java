@@ -12,12 +12,7 @@ import java.util.Optional;
  * <p>A result is immutable and safe to share between threads. Its lists are unmodifiable views
  * computed once.
  *
- * {@snippet :
- * BatchResult<Doc, String> result = Batch.of(docs).concurrency(16).run(translator::translate);
- * store(result.values());                        // every translation that came back
- * List<Doc> again = result.failedItems();        // only these need another run
- * result.error().ifPresent(e -> log.warn(e.getMessage()));
- * }
+ * {@snippet class=dev.fanout.Snippets region=result}
  *
  * @param <T> the item type
  * @param <R> the value type
@@ -84,24 +79,25 @@ public final class BatchResult<T, R> {
 
   /**
    * {@return one exception for callers that want a single error} It is empty when every item
-   * succeeded; otherwise a {@link Batch.FailedException} whose message summarises the failures and
-   * which carries each item's error as a suppressed exception, in input order.
+   * succeeded; otherwise a {@link FailedException} whose message summarises the failures, whose
+   * cause is the first failed item's error, and which carries the other items' errors as suppressed
+   * exceptions, in input order. Each call builds a new exception.
    */
-  public Optional<Batch.FailedException> error() {
+  public Optional<FailedException> error() {
     if (failures.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new Batch.FailedException(outcomes.size(), failures));
+    return Optional.of(FailedException.ofBatch(outcomes.size(), failures));
   }
 
   /**
    * Throws {@link #error()} if any item failed.
    *
    * @return this result, when every item succeeded
-   * @throws Batch.FailedException if any item failed
+   * @throws FailedException if any item failed
    */
   public BatchResult<T, R> throwIfFailed() {
-    Optional<Batch.FailedException> e = error();
+    Optional<FailedException> e = error();
     if (e.isPresent()) {
       throw e.get();
     }

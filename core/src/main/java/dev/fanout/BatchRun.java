@@ -19,7 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /*
- * One execution of a Batch.
+ * One execution of a Batch: the library's only engine for running a task over many items
+ * (docs/adr/0001, 0002, 0009).
  *
  * Shape. The calling thread is the coordinator; it starts W = min(concurrency, items) workers and
  * parks until the last one leaves. A worker loops: take the next ready item (a retry whose backoff
@@ -29,16 +30,34 @@ import java.util.function.Consumer;
  * items remain. A worker leaves when the source is exhausted and no retry is pending; the worker
  * that schedules a retry is still running, so a pending retry always has a worker to take it.
  *
- * Interrupts. Interruption is aimed at one attempt, never at a worker in general, so that a stale
- * interrupt can never hit the next item or the sink. Each Worker has an `attempt` state:
- *   IDLE -> RUNNING            (worker, before calling the task; then it re-checks `stop`)
- *   RUNNING -> IDLE            (worker, after the task returned or threw)
- *   RUNNING -> INTERRUPTING    (coordinator on item timeout, or whoever stops the batch), then
+ * Sources. A list is read by index with one atomic increment. An iterator is read under
+ * `sourceLock`, one worker at a time; a channel is received from by the workers directly, with no
+ * lock of ours. Neither read happens under `lock` (the retry heap's), so a slow source never holds
+ * up a worker that is taking a due retry. A streaming source (iterator or channel) is read only
+ * while fewer than `holdCap` items are held (read and not yet decided); a worker that may not read
+ * waits on `retryReady` for a retry to fall due or for a held item to be decided.
+ *
+ * A worker blocked in a channel receive must not sleep through a retry falling due. It receives
+ * with a timeout ending at the earliest pending retry's due time, computed under `lock`; a worker
+ * that schedules a retry due sooner than some reader will wake "nudges" that reader: it interrupts
+ * the receive through the step protocol below, and the reader starts over. The
+ * reader writes `readUntil` under `lock` and the scheduler reads it after adding the retry under
+ * `lock`, so either the reader's computation sees the new retry or the scheduler sees the reader.
+ *
+ * Interrupts. Interruption is aimed at one blocking step, never at a worker in general, so that a
+ * stale interrupt can never hit the next item or the sink. The steps are: an attempt (the task
+ * call), the wait for a rate-limiter permit, and a channel receive. Each Worker has a `step` state:
+ *   IDLE -> RUNNING            (worker, before the step; then it re-checks `stop`)
+ *   RUNNING -> IDLE            (worker, after the step returned or threw)
+ *   RUNNING -> INTERRUPTING    (coordinator on item timeout, a nudging worker, or whoever stops
+ *                              the batch), then
  *   INTERRUPTING -> DELIVERED  after Thread.interrupt(); the worker that loses the race to go
  *                              IDLE waits for DELIVERED and clears its interrupt status.
  * Because `stop` is volatile and written before the stopper scans the workers, while a worker
  * sets RUNNING before reading `stop`, either the stopper sees RUNNING and interrupts, or the worker
- * sees the stop and does not call the task.
+ * sees the stop and does not start the step. The item-timeout check looks only at workers whose
+ * `timed` flag is set, which is only while the task itself runs, so neither a permit wait nor a
+ * receive is ever mistaken for a slow attempt.
  *
  * Deadlines. Only the coordinator watches the clock. It parks until the earliest of: the batch
  * deadline, the earliest running attempt's deadline, and now + itemTimeout (an attempt started
@@ -55,6 +74,7 @@ final class BatchRun<T, R> {
   private static final int RUNNING = 1;
   private static final int INTERRUPTING = 2;
   private static final int DELIVERED = 3;
+  private static final long NO_RETRY = Long.MAX_VALUE; // `readUntil` of an untimed receive
 
   private enum Stop {
     TIMED_OUT,
@@ -78,29 +98,27 @@ final class BatchRun<T, R> {
     }
   }
 
-  /** A worker thread's runnable and its attempt state (see the essay above). */
+  /** A worker thread's runnable and its step state (see the essay above). */
   private static final class Worker implements Runnable {
-    private static final java.lang.invoke.VarHandle ATTEMPT;
+    private static final java.lang.invoke.VarHandle STEP;
 
     static {
       try {
-        ATTEMPT =
-            java.lang.invoke.MethodHandles.lookup()
-                .findVarHandle(Worker.class, "attempt", int.class);
+        STEP =
+            java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "step", int.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     final BatchRun<?, ?> run;
-    volatile int attempt = IDLE; // see the essay: IDLE, RUNNING, INTERRUPTING, DELIVERED
     final Thread thread;
-    volatile long deadline; // of the running attempt, when itemTimeout is set
+    volatile int step = IDLE; // see the essay: IDLE, RUNNING, INTERRUPTING, DELIVERED
+    volatile boolean timed; // the running step is a task call with a deadline
+    volatile long deadline; // of the running attempt, when `timed`
     volatile boolean timedOut; // the coordinator interrupted the running attempt for its deadline
-
-    boolean casAttempt(int expected, int next) {
-      return ATTEMPT.compareAndSet(this, expected, next);
-    }
+    volatile boolean reading; // the running step is a channel receive
+    volatile long readUntil; // when that receive gives up (NO_RETRY: never); written under lock
 
     Worker(BatchRun<?, ?> run, java.util.concurrent.ThreadFactory factory) {
       this.run = run;
@@ -109,6 +127,10 @@ final class BatchRun<T, R> {
         throw new IllegalStateException("the batch's threadFactory returned null");
       }
       this.thread = t;
+    }
+
+    boolean casStep(int expected, int next) {
+      return STEP.compareAndSet(this, expected, next);
     }
 
     @Override
@@ -125,33 +147,37 @@ final class BatchRun<T, R> {
     }
   }
 
-  private final Batch<T> config;
+  private final Settings config;
   private final Task<? super T, ? extends R> task;
   private final Consumer<? super Outcome<T, R>> sink; // null: collect form
   private final BatchListener<? super T> listener;
   private final RetryPolicy retry;
+  private final RateLimiter limiter; // null: none
   private final long itemTimeoutNanos; // 0 = none
 
-  // Source: a list (random access) or an iterator read under `lock`.
+  // Source: exactly one of a list (random access), an iterator read under `sourceLock`, or a
+  // channel the workers receive from directly.
   private final List<T> list;
   private final Iterator<? extends T> iterator;
+  private final Channel<? extends T> channel;
+  private final ReentrantLock sourceLock = new ReentrantLock();
   private final AtomicLong nextIndex = new AtomicLong();
-  private volatile boolean iteratorDone; // written under lock
+  private volatile boolean sourceDone; // a streaming source is exhausted (or failed)
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition retryReady = lock.newCondition();
   private final PriorityQueue<Item<T>> retries = // guarded by lock
       new PriorityQueue<>(Comparator.comparingLong((Item<T> i) -> i.due));
   private final AtomicInteger pendingRetries = new AtomicInteger();
-  // Streaming sources only: items read and not yet decided (running or waiting for a retry) are
-  // at most holdCap = 2 x concurrency, so memory stays bounded however long the source is.
+  // Streaming sources only: items read and not yet decided (running, waiting for a permit or a
+  // retry) are at most holdCap, so memory stays bounded however long the source is.
   private final AtomicInteger held = new AtomicInteger();
   private final int holdCap;
   private volatile int idleWaiters; // workers waiting in awaitWork; written under lock
 
   private final ReentrantLock sinkLock = new ReentrantLock();
   private Outcome<T, R>[] slots; // collect form over a list
-  private List<Outcome<T, R>> collected; // collect form over an iterator, guarded by sinkLock
+  private List<Outcome<T, R>> collected; // collect form over a streaming source, under sinkLock
   private long delivered;
   private long deliveredOk; // guarded by sinkLock
 
@@ -163,38 +189,37 @@ final class BatchRun<T, R> {
   private Thread coordinator;
   private long startNanos;
 
+  @SuppressWarnings("unchecked") // the listener was set through listener(BatchListener<? super T>)
   BatchRun(
-      Batch<T> config, Task<? super T, ? extends R> task, Consumer<? super Outcome<T, R>> sink) {
-    this.config = config;
+      Batch<T> batch, Task<? super T, ? extends R> task, Consumer<? super Outcome<T, R>> sink) {
+    Settings s = batch.settings;
+    Batch.Source<T> source = batch.source;
+    this.config = s;
     this.task = task;
     this.sink = sink;
-    this.listener = config.listener;
-    this.retry = config.retry;
-    this.itemTimeoutNanos = config.itemTimeout == null ? 0 : config.itemTimeout.toNanos();
-    this.list = config.items;
-    if (config.iterator != null) {
-      if (config.maxHeld != 0 && config.maxHeld < config.concurrency) {
-        throw new IllegalStateException(
-            "maxHeld (" + config.maxHeld + ") is below concurrency (" + config.concurrency + ")");
-      }
-      if (config.concurrency == 0) {
+    this.listener = (BatchListener<? super T>) s.listener;
+    this.retry = s.retry;
+    this.limiter = s.rateLimiter;
+    this.itemTimeoutNanos = s.itemTimeout == null ? 0 : s.itemTimeout.toNanos();
+    this.list = source.list;
+    this.iterator = source.iterator;
+    this.channel = source.channel;
+    if (source.streaming()) {
+      if (s.concurrency == Settings.UNLIMITED) {
         throw new IllegalStateException(
             "a streaming batch (Batch.from) needs concurrency(n) before run: an unbounded source"
                 + " with one thread per item would hold every item in memory");
       }
-      if (!config.iteratorTaken.compareAndSet(false, true)) {
+      if (s.maxHeld != 0 && s.maxHeld < s.concurrency) {
         throw new IllegalStateException(
-            "this streaming batch's source was already run; make a new Batch.from(...) for a new"
-                + " source");
+            "maxHeld (" + s.maxHeld + ") is below concurrency (" + s.concurrency + ")");
       }
+      source.take();
+      this.holdCap =
+          s.maxHeld != 0 ? s.maxHeld : (int) Math.min(Integer.MAX_VALUE, 2L * s.concurrency);
+    } else {
+      this.holdCap = Integer.MAX_VALUE;
     }
-    this.iterator = config.iterator;
-    this.holdCap =
-        iterator == null
-            ? Integer.MAX_VALUE
-            : config.maxHeld != 0
-                ? config.maxHeld
-                : (int) Math.min(Integer.MAX_VALUE, 2L * config.concurrency);
   }
 
   // ---------------------------------------------------------------- entry points
@@ -246,7 +271,7 @@ final class BatchRun<T, R> {
           Worker w = new Worker(this, config.threadFactory);
           workers[i] = w;
           // Published before the start: a stop() that does not see this worker happened before
-          // it starts, so the worker sees the stop and never calls the task.
+          // it starts, so the worker sees the stop and never starts a step.
           startedCount = i + 1;
           live.incrementAndGet();
           try {
@@ -277,11 +302,11 @@ final class BatchRun<T, R> {
         wake = Math.min(wake, now + itemTimeoutNanos);
         for (int i = 0, n = startedCount; i < n; i++) {
           Worker w = workers[i];
-          if (w.attempt == RUNNING) {
+          if (w.step == RUNNING && w.timed) {
             long d = w.deadline;
             if (now - d >= 0) {
               w.timedOut = true;
-              if (!interruptAttempt(w)) {
+              if (!interruptStep(w)) {
                 w.timedOut = false;
               }
             } else {
@@ -317,7 +342,7 @@ final class BatchRun<T, R> {
     }
   }
 
-  /** Stops the batch: no new attempts, waiting workers wake, running attempts are interrupted. */
+  /** Stops the batch: no new steps, waiting workers wake, running steps are interrupted. */
   private void stop(Stop reason) {
     lock.lock();
     try {
@@ -332,16 +357,16 @@ final class BatchRun<T, R> {
     if (reason != Stop.SOURCE_FAILED) { // a failed source lets running items finish
       Worker[] ws = workers;
       for (int i = 0, n = startedCount; i < n; i++) {
-        interruptAttempt(ws[i]);
+        interruptStep(ws[i]);
       }
     }
     LockSupport.unpark(coordinator);
   }
 
-  private boolean interruptAttempt(Worker w) {
-    if (w.casAttempt(RUNNING, INTERRUPTING)) {
+  private static boolean interruptStep(Worker w) {
+    if (w.casStep(RUNNING, INTERRUPTING)) {
       w.thread.interrupt();
-      w.attempt = DELIVERED;
+      w.step = DELIVERED;
       return true;
     }
     return false;
@@ -358,6 +383,13 @@ final class BatchRun<T, R> {
     stop(Stop.FATAL);
   }
 
+  /** Records a failed source: items running finish, then run throws {@code t}. */
+  private void sourceFailed(Throwable t) {
+    sourceDone = true;
+    fatal.compareAndSet(null, t);
+    stop(Stop.SOURCE_FAILED);
+  }
+
   /** After every worker has ended: fail what never finished (retries pending, never started). */
   private void finishUnstarted() {
     Stop reason = stop;
@@ -369,12 +401,12 @@ final class BatchRun<T, R> {
     retries.clear();
     try {
       for (Item<T> item : pending) {
-        decide(item, stopFailure(reason, item, null), null, false);
+        decide(item, stopFailure(reason, item, null), null);
       }
       if (list != null && reason != Stop.SOURCE_FAILED) {
         for (long i = nextIndex.get(); i < list.size(); i++) {
           Item<T> item = new Item<>(list.get((int) i), i);
-          decide(item, stopFailure(reason, item, null), null, false);
+          decide(item, stopFailure(reason, item, null), null);
         }
       }
     } catch (Throwable t) {
@@ -388,32 +420,41 @@ final class BatchRun<T, R> {
 
   private void work(Worker w) throws Exception {
     Item<T> item;
-    while ((item = next()) != null) {
+    while ((item = next(w)) != null) {
       attempt(w, item);
     }
   }
 
   /** The next item to attempt, or null when this worker should leave. */
-  private Item<T> next() {
-    if (stop != null) {
-      return null;
-    }
-    if (pendingRetries.get() > 0) {
-      Item<T> due = pollDueRetry();
+  private Item<T> next(Worker w) {
+    while (true) {
+      if (stop != null) {
+        return null;
+      }
+      if (pendingRetries.get() > 0) {
+        Item<T> due = pollDueRetry();
+        if (due != null) {
+          return due;
+        }
+      }
+      if (!sourceDone && reserveHold()) {
+        Item<T> fresh = readFresh(w);
+        if (fresh != null) {
+          return fresh;
+        }
+        releaseHold();
+        continue; // exhausted, stopped, a retry fell due, or nudged: look again
+      }
+      if (pendingRetries.get() == 0 && sourceDone) {
+        // Safe to leave without the lock: a retry scheduled from now on is scheduled by a worker
+        // that is still running its attempt, and that worker will take it.
+        return null;
+      }
+      Item<T> due = awaitWork();
       if (due != null) {
         return due;
       }
     }
-    Item<T> fresh = tryFresh();
-    if (fresh != null || stop != null) {
-      return fresh;
-    }
-    if (pendingRetries.get() == 0 && sourceExhausted()) {
-      // Safe to leave without the lock: a retry scheduled from now on is scheduled by a worker
-      // that is still running its attempt, and that worker will take it.
-      return null;
-    }
-    return awaitWork();
   }
 
   private Item<T> pollDueRetry() {
@@ -431,61 +472,26 @@ final class BatchRun<T, R> {
     }
   }
 
-  /** A fresh item from the source, or null if it is exhausted or the hold cap is reached. */
-  private Item<T> tryFresh() {
+  /** Counts one more held item if the cap allows; a list source holds every item anyway. */
+  private boolean reserveHold() {
     if (list != null) {
-      long i = nextIndex.getAndIncrement();
-      if (i >= list.size()) {
-        return null; // nextIndex overshoots by one per worker; readers take min(nextIndex, size)
-      }
-      return new Item<>(list.get((int) i), i);
+      return true;
     }
     while (true) {
       int h = held.get();
       if (h >= holdCap) {
-        return null;
+        return false;
       }
       if (held.compareAndSet(h, h + 1)) {
-        break;
+        return true;
       }
     }
-    Item<T> item = readIterator();
-    if (item == null) {
-      releaseHold();
-    }
-    return item;
-  }
-
-  private Item<T> readIterator() {
-    lock.lock();
-    try {
-      if (iteratorDone || stop != null) {
-        return null;
-      }
-      T value;
-      try {
-        if (!iterator.hasNext()) {
-          iteratorDone = true;
-          return null;
-        }
-        value = iterator.next();
-      } catch (Throwable t) {
-        iteratorDone = true;
-        fatal.compareAndSet(null, t);
-        stop(Stop.SOURCE_FAILED); // the lock is reentrant
-        return null;
-      }
-      return new Item<>(value, nextIndex.getAndIncrement());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private boolean sourceExhausted() {
-    return list != null ? nextIndex.get() >= list.size() : iteratorDone;
   }
 
   private void releaseHold() {
+    if (list != null) {
+      return;
+    }
     held.decrementAndGet();
     if (idleWaiters > 0) {
       lock.lock();
@@ -497,9 +503,100 @@ final class BatchRun<T, R> {
     }
   }
 
+  /** A fresh item from the source, or null (exhausted, stopped, or look again). */
+  private Item<T> readFresh(Worker w) {
+    if (list != null) {
+      long i = nextIndex.getAndIncrement();
+      if (i >= list.size()) {
+        sourceDone = true;
+        return null; // nextIndex overshoots by one per worker; readers take min(nextIndex, size)
+      }
+      return new Item<>(list.get((int) i), i);
+    }
+    return iterator != null ? readIterator() : receive(w);
+  }
+
+  private Item<T> readIterator() {
+    sourceLock.lock();
+    try {
+      if (sourceDone || stop != null) {
+        return null;
+      }
+      T value;
+      try {
+        if (!iterator.hasNext()) {
+          sourceDone = true;
+          return null;
+        }
+        value = iterator.next();
+      } catch (Throwable t) {
+        sourceFailed(t);
+        return null;
+      }
+      return new Item<>(value, nextIndex.getAndIncrement());
+    } finally {
+      sourceLock.unlock();
+    }
+  }
+
   /**
-   * Waits until a retry falls due or (streaming) the hold cap allows another read. Returns null,
-   * telling the worker to leave, when the source is exhausted and no retry is pending, or on stop.
+   * Receives from the channel source until a value comes, the channel is closed, the batch stops,
+   * or the earliest pending retry falls due (see the essay on nudges).
+   */
+  private Item<T> receive(Worker w) {
+    w.reading = true;
+    w.step = RUNNING;
+    long until;
+    lock.lock();
+    try {
+      Item<T> head = retries.peek();
+      until = head == null ? NO_RETRY : head.due;
+      w.readUntil = until;
+    } finally {
+      lock.unlock();
+    }
+    T value = null;
+    if (stop == null) {
+      try {
+        if (until == NO_RETRY) {
+          value = channel.receive();
+        } else {
+          long nanos = until - System.nanoTime();
+          value = nanos > 0 ? channel.receive(Duration.ofNanos(nanos)) : null;
+        }
+      } catch (InterruptedException e) {
+        // A stop, a nudge, or someone else's interrupt: in every case, look again.
+      } catch (ChannelClosedException e) {
+        if (e.getCause() == null) {
+          sourceDone = true;
+        } else {
+          sourceFailed(e);
+        }
+      }
+    }
+    settleInterrupt(w);
+    w.reading = false;
+    // A value taken is never dropped: if the batch stopped meanwhile, attempt() fails it as
+    // never started and delivers it.
+    return value == null ? null : new Item<>(value, nextIndex.getAndIncrement());
+  }
+
+  /** Interrupts one channel reader that would sleep past {@code due}, so it starts over. */
+  private void nudgeReader(Worker self, long due) {
+    for (int i = 0, n = startedCount; i < n; i++) {
+      Worker w = workers[i];
+      if (w != self && w.reading) {
+        long until = w.readUntil;
+        if ((until == NO_RETRY || until - due > 0) && interruptStep(w)) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Waits until a retry falls due, a held item is decided (so a streaming source may be read
+   * again), or the batch stops. Returns a due retry, or null to make the caller look again.
    */
   private Item<T> awaitWork() {
     lock.lock();
@@ -512,16 +609,11 @@ final class BatchRun<T, R> {
           pendingRetries.decrementAndGet();
           return head;
         }
-        boolean exhausted = sourceExhausted();
-        if (!exhausted && held.get() < holdCap) {
-          Item<T> fresh = tryFresh(); // the lock is reentrant; the source is read under it anyway
-          if (fresh != null || stop != null) {
-            return fresh;
-          }
-          continue;
+        if (!sourceDone && held.get() < holdCap) {
+          return null; // the source may be read: the caller does that outside the lock
         }
-        if (head == null && exhausted) {
-          return null;
+        if (head == null && sourceDone) {
+          return null; // nothing left: the caller leaves
         }
         // A retry is pending, or every held item is running elsewhere: wait for either to move.
         idleWaiters++;
@@ -532,7 +624,7 @@ final class BatchRun<T, R> {
             retryReady.awaitNanos(wait);
           }
         } catch (InterruptedException e) {
-          // Workers are interrupted only through interruptAttempt, which targets a running task;
+          // Workers are interrupted only through interruptStep, which targets a running step;
           // an interrupt here comes from outside. Keep waiting unless the batch stopped.
         } finally {
           idleWaiters--;
@@ -544,13 +636,32 @@ final class BatchRun<T, R> {
     }
   }
 
+  /**
+   * Waits for a rate-limiter permit as an interruptible step. Returns false if the batch stopped
+   * first (the permit, if one was taken meanwhile, is spent).
+   */
+  private boolean acquirePermit(Worker w) {
+    w.step = RUNNING;
+    while (stop == null) {
+      try {
+        limiter.acquire();
+        break;
+      } catch (InterruptedException e) {
+        // The stop interrupted us (the loop ends), or someone else did: wait again.
+      }
+    }
+    settleInterrupt(w);
+    return stop == null;
+  }
+
   private void attempt(Worker w, Item<T> item) throws Exception {
     if (item.value == null) {
       decide(
-          item,
-          new NullPointerException("the source returned null at index " + item.index),
-          null,
-          true);
+          item, new NullPointerException("the source returned null at index " + item.index), null);
+      return;
+    }
+    if (stop != null || (limiter != null && !acquirePermit(w))) {
+      decide(item, stopFailure(stop, item, null), null); // the task was not called this time
       return;
     }
     item.attempts++;
@@ -563,8 +674,9 @@ final class BatchRun<T, R> {
     }
     if (itemTimeoutNanos > 0) {
       w.deadline = now + itemTimeoutNanos;
+      w.timed = true;
     }
-    w.attempt = RUNNING;
+    w.step = RUNNING;
     R value = null;
     Exception error = null;
     boolean ran = false;
@@ -576,24 +688,26 @@ final class BatchRun<T, R> {
         error = e;
       } catch (Throwable t) {
         settleInterrupt(w);
+        w.timed = false;
         throw t; // an Error: the worker's run() records it and stops the batch
       }
     }
     boolean interruptedByUs = settleInterrupt(w);
     boolean timedOut = interruptedByUs && w.timedOut;
     w.timedOut = false;
+    w.timed = false;
     if (!ran) {
       item.attempts--; // the task was never called
-      decide(item, stopFailure(stop, item, null), null, false);
+      decide(item, stopFailure(stop, item, null), null);
       return;
     }
     if (error == null) {
-      decide(item, null, value, true);
+      decide(item, null, value);
       return;
     }
     Stop reason = stop;
     if (reason != null && (interruptedByUs || reason != Stop.SOURCE_FAILED)) {
-      decide(item, stopFailure(reason, item, error), null, false);
+      decide(item, stopFailure(reason, item, error), null);
       return;
     }
     if (timedOut) {
@@ -611,7 +725,7 @@ final class BatchRun<T, R> {
       if (d.refusal() != null) {
         error.addSuppressed(d.refusal());
       }
-      decide(item, error, null, true);
+      decide(item, error, null);
       return;
     }
     item.last = error;
@@ -627,21 +741,24 @@ final class BatchRun<T, R> {
     } finally {
       lock.unlock();
     }
+    if (channel != null) {
+      nudgeReader(w, item.due);
+    }
   }
 
   /**
-   * Ends the RUNNING state of a worker's attempt. Returns true if someone interrupted the attempt,
-   * in which case the interrupt has been delivered and cleared.
+   * Ends the RUNNING state of a worker's step. Returns true if someone interrupted the step, in
+   * which case the interrupt has been delivered and cleared.
    */
   private static boolean settleInterrupt(Worker w) {
-    if (w.casAttempt(RUNNING, IDLE)) {
+    if (w.casStep(RUNNING, IDLE)) {
       return false;
     }
-    while (w.attempt != DELIVERED) {
+    while (w.step != DELIVERED) {
       Thread.onSpinWait();
     }
     Thread.interrupted();
-    w.attempt = IDLE;
+    w.step = IDLE;
     return true;
   }
 
@@ -670,7 +787,7 @@ final class BatchRun<T, R> {
   }
 
   /** Records an item's final outcome and tells the listener and the sink. */
-  private void decide(Item<T> item, Exception error, R value, boolean fromWorker) {
+  private void decide(Item<T> item, Exception error, R value) {
     Duration elapsed =
         item.attempts == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - item.firstStart);
     Outcome<T, R> outcome =
@@ -700,9 +817,7 @@ final class BatchRun<T, R> {
         sinkLock.unlock();
       }
     } finally {
-      if (iterator != null) {
-        releaseHold(); // only now may another item be read: memory stays bounded
-      }
+      releaseHold(); // only now may another item be read: memory stays bounded
     }
   }
 }

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -32,18 +33,7 @@ import java.util.function.Supplier;
  *
  * <h2>Usage</h2>
  *
- * {@snippet :
- * Channel<Job> jobs = Channel.buffered(16);
- * Thread.ofVirtual().start(() -> {
- *   try {
- *     for (Job j : source) jobs.send(j);   // blocks while 16 jobs wait
- *     jobs.close();                        // receivers drain, then their loops end
- *   } catch (InterruptedException e) {
- *     jobs.closeWithError(e);              // receivers see the error
- *   }
- * });
- * for (Job j : jobs) handle(j);            // ends when closed and drained
- * }
+ * {@snippet class=dev.fanout.Snippets region=channel}
  *
  * <h2>Verbs</h2>
  *
@@ -53,12 +43,12 @@ import java.util.function.Supplier;
  * <h2>Failure</h2>
  *
  * Sending to a closed channel throws {@link ChannelClosedException}; so does receiving from a
- * channel that is closed and drained ({@link #receiveOrClosed()} returns {@link Received.Closed}
- * instead). After {@link #closeWithError(Throwable)} every operation fails at once with that error
- * as the cause, and values still buffered are dropped and handed to the {@code onUndelivered} hook
- * given at creation, so a resource in flight can be released. A value that a receiver has taken is
- * never lost: a receiver interrupted after a sender handed it a value returns the value and keeps
- * its interrupt status.
+ * channel that is closed and drained ({@link #receiveOrClosed()} returns an empty result instead).
+ * After {@link #closeWithError(Throwable)} every operation fails at once with that error as the
+ * cause, and values still buffered are dropped and handed to the {@code onUndelivered} hook given
+ * at creation, so a resource in flight can be released. A value that a receiver has taken is never
+ * lost: a receiver interrupted after a sender handed it a value returns the value and keeps its
+ * interrupt status.
  *
  * <h2>Cancellation</h2>
  *
@@ -364,18 +354,25 @@ public final class Channel<T> implements Iterable<T> {
   }
 
   /**
-   * Receives a value, waiting while the channel is empty; reports a closed channel as a value
-   * instead of throwing.
+   * Receives a value, waiting while the channel is empty; reports a plainly closed channel as an
+   * empty result instead of throwing, for loops that end at the close (Go's {@code v, ok := <-ch}):
    *
-   * @return {@link Received.Value} with the oldest value, or {@link Received.Closed} once the
-   *     channel is closed and drained
+   * {@snippet class=dev.fanout.Snippets region=receive-or-closed}
+   *
+   * @return the oldest value, or empty once the channel is closed (with {@link #close()}) and
+   *     drained
    * @throws InterruptedException if interrupted while waiting
+   * @throws ChannelClosedException if the channel was closed with {@link
+   *     #closeWithError(Throwable)} (cause: that error): an error is never reported as a plain end
    */
-  public Received<T> receiveOrClosed() throws InterruptedException {
+  public Optional<T> receiveOrClosed() throws InterruptedException {
     try {
-      return new Received.Value<>(receive());
+      return Optional.of(receive());
     } catch (ChannelClosedException e) {
-      return new Received.Closed<>(e.getCause());
+      if (e.getCause() != null) {
+        throw e;
+      }
+      return Optional.empty();
     }
   }
 
@@ -646,13 +643,15 @@ public final class Channel<T> implements Iterable<T> {
 
   /**
    * A {@link Select} clause that receives a value or learns that this channel is closed and
-   * drained.
+   * drained. If this clause is chosen because the channel was closed with an error, the select
+   * throws {@link ChannelClosedException} with that error as the cause.
    *
-   * @param then maps {@link Received.Value} or {@link Received.Closed} to the select's result
+   * @param then maps the value, or empty for a plainly closed and drained channel, to the select's
+   *     result
    * @param <R> the result type
    * @return the clause
    */
-  public <R> Select.Clause<R> onReceiveOrClosed(Function<? super Received<T>, ? extends R> then) {
+  public <R> Select.Clause<R> onReceiveOrClosed(Function<? super Optional<T>, ? extends R> then) {
     return new Select.ReceiveClause<>(this, null, Objects.requireNonNull(then, "then"));
   }
 

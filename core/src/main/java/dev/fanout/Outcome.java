@@ -7,12 +7,7 @@ import java.util.Objects;
  * What happened to one item of a {@link Batch}: a {@link Success} with its value or a {@link
  * Failure} with its error. Outcomes are immutable; switch on them:
  *
- * {@snippet :
- * switch (outcome) {
- *   case Outcome.Success<Doc, String> s -> save(s.item(), s.value());
- *   case Outcome.Failure<Doc, String> f -> log(f.item(), f.error());
- * }
- * }
+ * {@snippet class=dev.fanout.Snippets region=outcome}
  *
  * @param <T> the item type
  * @param <R> the value type

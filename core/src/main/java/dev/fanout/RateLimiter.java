@@ -10,13 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * some, waiting (in FIFO order) when there are not enough. Use it to cap calls to an upstream: one
  * limiter per upstream key, shared by every worker.
  *
- * {@snippet :
- * RateLimiter perTenant = RateLimiter.perSecond(50);
- * for (Doc d : docs) {
- *   perTenant.acquire();            // at most 50 a second, however many workers call it
- *   upstream.translate(d);
- * }
- * }
+ * {@snippet class=dev.fanout.Snippets region=rate-limiter}
  *
  * <h2>Exactness</h2>
  *

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -24,54 +25,46 @@ import java.util.random.RandomGenerator;
  * {@link #none()} (one attempt, the default of {@link Batch}) and {@link #attempts(int)} start a
  * policy.
  *
- * {@snippet :
- * RetryPolicy policy = RetryPolicy.attempts(5)
- *     .backoff(Duration.ofMillis(200), Duration.ofSeconds(10))
- *     .retryIf(e -> !(e instanceof IllegalArgumentException))
- *     .maxServerDelay(Duration.ofMinutes(1));
- * }
+ * {@snippet class=dev.fanout.Snippets region=retry-policy}
  */
 public final class RetryPolicy {
-  private static final Function<Exception, Optional<Duration>> RETRY_LATER_IN_CAUSES =
-      RetryPolicy::findRetryLater;
+  private static final RetryPolicy NONE = new RetryPolicy(new Knobs());
 
-  private static final RetryPolicy NONE =
-      new RetryPolicy(
-          1,
-          Duration.ofMillis(100),
-          Duration.ofSeconds(10),
-          2.0,
-          0.5,
-          e -> true,
-          RETRY_LATER_IN_CAUSES,
-          Duration.ofMinutes(1));
+  /**
+   * The policy's values, cloned and changed by {@link #with(Consumer)} and never written after: the
+   * final field below publishes them safely however the policy itself is shared (JLS 17.5). One
+   * configuration style for every setting in the library: docs/adr/0009.
+   */
+  private static final class Knobs implements Cloneable {
+    int maxAttempts = 1;
+    Duration initial = Duration.ofMillis(100);
+    Duration max = Duration.ofSeconds(10);
+    double multiplier = 2.0;
+    double jitter = 0.5;
+    Predicate<? super Exception> retryable = e -> true;
+    Function<? super Exception, Optional<Duration>> serverDelay = e -> Optional.empty();
+    Duration maxServerDelay = Duration.ofMinutes(1);
 
-  private final int maxAttempts;
-  private final Duration initial;
-  private final Duration max;
-  private final double multiplier;
-  private final double jitter;
-  private final Predicate<? super Exception> retryable;
-  private final Function<? super Exception, Optional<Duration>> serverDelay;
-  private final Duration maxServerDelay;
+    Knobs copy() {
+      try {
+        return (Knobs) super.clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError("Knobs is Cloneable", e);
+      }
+    }
+  }
 
-  private RetryPolicy(
-      int maxAttempts,
-      Duration initial,
-      Duration max,
-      double multiplier,
-      double jitter,
-      Predicate<? super Exception> retryable,
-      Function<? super Exception, Optional<Duration>> serverDelay,
-      Duration maxServerDelay) {
-    this.maxAttempts = maxAttempts;
-    this.initial = initial;
-    this.max = max;
-    this.multiplier = multiplier;
-    this.jitter = jitter;
-    this.retryable = retryable;
-    this.serverDelay = serverDelay;
-    this.maxServerDelay = maxServerDelay;
+  private final Knobs k;
+
+  private RetryPolicy(Knobs k) {
+    this.k = k;
+  }
+
+  /** {@return a copy of this policy with {@code change} applied to its values} */
+  private RetryPolicy with(Consumer<Knobs> change) {
+    Knobs copy = k.copy();
+    change.accept(copy);
+    return new RetryPolicy(copy);
   }
 
   /** {@return one attempt, no retries} */
@@ -81,8 +74,8 @@ public final class RetryPolicy {
 
   /**
    * Up to {@code maxAttempts} attempts in all (the first call included), with a backoff starting at
-   * 100 ms, doubling up to 10 s, jitter 0.5, every {@link Exception} retryable, and server delays
-   * honoured up to one minute.
+   * 100 ms, doubling up to 10 s, jitter 0.5, every {@link Exception} retryable, and no server delay
+   * read until {@link #serverDelay(Function)} says how.
    *
    * @param maxAttempts at least 1
    * @return the policy
@@ -92,7 +85,7 @@ public final class RetryPolicy {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
     }
-    return NONE.copy(maxAttempts, NONE.initial, NONE.max, NONE.multiplier, NONE.jitter);
+    return NONE.with(p -> p.maxAttempts = maxAttempts);
   }
 
   /**
@@ -109,7 +102,11 @@ public final class RetryPolicy {
       throw new IllegalArgumentException(
           "backoff needs 0 <= initial <= max, was initial=" + initial + " max=" + max);
     }
-    return copy(maxAttempts, initial, max, multiplier, jitter);
+    return with(
+        p -> {
+          p.initial = initial;
+          p.max = max;
+        });
   }
 
   /**
@@ -122,7 +119,7 @@ public final class RetryPolicy {
     if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
       throw new IllegalArgumentException("multiplier must be finite and >= 1, was " + multiplier);
     }
-    return copy(maxAttempts, initial, max, multiplier, jitter);
+    return with(p -> p.multiplier = multiplier);
   }
 
   /**
@@ -136,7 +133,7 @@ public final class RetryPolicy {
     if (!(jitter >= 0.0 && jitter <= 1.0)) {
       throw new IllegalArgumentException("jitter must be in [0, 1], was " + jitter);
     }
-    return copy(maxAttempts, initial, max, multiplier, jitter);
+    return with(p -> p.jitter = jitter);
   }
 
   /**
@@ -149,22 +146,20 @@ public final class RetryPolicy {
    */
   public RetryPolicy retryIf(Predicate<? super Exception> retryable) {
     Objects.requireNonNull(retryable, "retryable");
-    return new RetryPolicy(
-        maxAttempts, initial, max, multiplier, jitter, retryable, serverDelay, maxServerDelay);
+    return with(p -> p.retryable = retryable);
   }
 
   /**
-   * Sets how to read a server-given delay out of a failure. The default finds a {@link
-   * RetryLaterException} in the failure or its causes; replace it to read your HTTP client's own
-   * exception type.
+   * Sets how to read a server-given delay (an HTTP {@code Retry-After}) out of a failure, from your
+   * own exception type: {@code e -> e instanceof HttpStatusException h ? h.retryAfter() :
+   * Optional.empty()}. By default no failure carries one.
    *
    * @param serverDelay returns the delay the server asked for, or empty
    * @return a copy
    */
   public RetryPolicy serverDelay(Function<? super Exception, Optional<Duration>> serverDelay) {
     Objects.requireNonNull(serverDelay, "serverDelay");
-    return new RetryPolicy(
-        maxAttempts, initial, max, multiplier, jitter, retryable, serverDelay, maxServerDelay);
+    return with(p -> p.serverDelay = serverDelay);
   }
 
   /**
@@ -180,13 +175,12 @@ public final class RetryPolicy {
     if (cap.isNegative()) {
       throw new IllegalArgumentException("maxServerDelay must not be negative, was " + cap);
     }
-    return new RetryPolicy(
-        maxAttempts, initial, max, multiplier, jitter, retryable, serverDelay, cap);
+    return with(p -> p.maxServerDelay = cap);
   }
 
   /** {@return the most attempts an item gets, the first included} */
   public int maxAttempts() {
-    return maxAttempts;
+    return k.maxAttempts;
   }
 
   /**
@@ -204,10 +198,11 @@ public final class RetryPolicy {
 
   /**
    * Attached (as a suppressed exception) to an item's failure when the server asked to wait longer
-   * than {@link #maxServerDelay(Duration)} allows, so the item was not retried. Callers that report
-   * failures by kind can look for it instead of reading messages.
+   * than {@link #maxServerDelay(Duration)} allows, so the item was not retried. Not public: a
+   * caller that reports failures by kind knows its own cap and the delay its exception carries.
    */
-  public static final class ServerDelayTooLongException extends Exception {
+  static final class ServerDelayTooLongException extends Exception {
+    private static final long serialVersionUID = 1L;
     private final Duration requested;
     private final Duration cap;
 
@@ -224,13 +219,11 @@ public final class RetryPolicy {
       this.cap = cap;
     }
 
-    /** {@return the delay the server asked for} */
-    public Duration requested() {
+    Duration requested() {
       return requested;
     }
 
-    /** {@return the cap it exceeded} */
-    public Duration cap() {
+    Duration cap() {
       return cap;
     }
   }
@@ -248,13 +241,13 @@ public final class RetryPolicy {
       throw new IllegalArgumentException("attemptsMade must be at least 1, was " + attemptsMade);
     }
     Objects.requireNonNull(failure, "failure");
-    if (attemptsMade >= maxAttempts || !retryable.test(failure)) {
+    if (attemptsMade >= k.maxAttempts || !k.retryable.test(failure)) {
       return Decision.STOP;
     }
-    Duration asked = serverDelay.apply(failure).orElse(null);
-    if (asked != null && asked.compareTo(maxServerDelay) > 0) {
+    Duration asked = k.serverDelay.apply(failure).orElse(null);
+    if (asked != null && asked.compareTo(k.maxServerDelay) > 0) {
       return new Decision(
-          false, Duration.ZERO, new ServerDelayTooLongException(asked, maxServerDelay));
+          false, Duration.ZERO, new ServerDelayTooLongException(asked, k.maxServerDelay));
     }
     Duration delay = backoffDelay(attemptsMade, random);
     if (asked != null && asked.compareTo(delay) > 0) {
@@ -265,44 +258,28 @@ public final class RetryPolicy {
 
   /** Backoff with jitter after {@code attemptsMade} failed attempts (no server delay). */
   Duration backoffDelay(int attemptsMade, RandomGenerator random) {
-    double nanos = initial.toNanos() * Math.pow(multiplier, attemptsMade - 1);
-    double capped = Math.min(nanos, (double) max.toNanos());
-    double jittered = capped * (1.0 - jitter * random.nextDouble());
+    double nanos = k.initial.toNanos() * Math.pow(k.multiplier, attemptsMade - 1);
+    double capped = Math.min(nanos, (double) k.max.toNanos());
+    double jittered = capped * (1.0 - k.jitter * random.nextDouble());
     return Duration.ofNanos(Math.round(jittered));
-  }
-
-  private RetryPolicy copy(
-      int maxAttempts, Duration initial, Duration max, double multiplier, double jitter) {
-    return new RetryPolicy(
-        maxAttempts, initial, max, multiplier, jitter, retryable, serverDelay, maxServerDelay);
-  }
-
-  private static Optional<Duration> findRetryLater(Exception failure) {
-    Throwable t = failure;
-    for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
-      if (t instanceof RetryLaterException r) {
-        return Optional.of(r.retryAfter());
-      }
-    }
-    return Optional.empty();
   }
 
   @Override
   public String toString() {
-    return maxAttempts == 1
+    return k.maxAttempts == 1
         ? "RetryPolicy[none]"
         : "RetryPolicy[attempts="
-            + maxAttempts
+            + k.maxAttempts
             + ", backoff="
-            + initial
+            + k.initial
             + ".."
-            + max
+            + k.max
             + " x"
-            + multiplier
+            + k.multiplier
             + ", jitter="
-            + jitter
+            + k.jitter
             + ", maxServerDelay="
-            + maxServerDelay
+            + k.maxServerDelay
             + "]";
   }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -11,13 +12,7 @@ import java.util.function.Supplier;
 /**
  * Waits on several channel operations at once and performs exactly one: Go's {@code select}.
  *
- * {@snippet :
- * String what = Select.select(
- *     jobs.onReceive(job -> "job " + job),
- *     urgent.onReceive(job -> "urgent " + job),
- *     results.onSend(pending, () -> "sent"),
- *     Select.timeout(Duration.ofSeconds(1), () -> "idle"));
- * }
+ * {@snippet class=dev.fanout.Snippets region=select}
  *
  * <p>Clauses come from {@link Channel#onReceive(Function)}, {@link
  * Channel#onReceiveOrClosed(Function)}, {@link Channel#onSend(Object, Supplier)}, {@link
@@ -32,7 +27,8 @@ import java.util.function.Supplier;
  * never wins over a channel with a value: a receive clause whose channel is closed and drained, or
  * a send clause whose channel is closed, is taken only when no clause can move a value. Taking it
  * means: {@code onReceive} and {@code onSend} throw {@link ChannelClosedException}; {@code
- * onReceiveOrClosed} calls its function with {@link Received.Closed}.
+ * onReceiveOrClosed} calls its function with an empty {@link java.util.Optional}, or throws {@link
+ * ChannelClosedException} if the channel was closed with an error.
  *
  * <h2>Cancellation</h2>
  *
@@ -64,7 +60,7 @@ public final class Select {
   record ReceiveClause<T, R>(
       Channel<T> channel,
       Function<? super T, ? extends R> onValue,
-      Function<? super Received<T>, ? extends R> onEither)
+      Function<? super Optional<T>, ? extends R> onEither)
       implements Clause<R> {}
 
   record SendClause<T, R>(Channel<T> channel, T value, Supplier<? extends R> then)
@@ -73,6 +69,9 @@ public final class Select {
   record DefaultClause<R>(Supplier<? extends R> then) implements Clause<R> {}
 
   record TimeoutClause<R>(Duration after, Supplier<? extends R> then) implements Clause<R> {}
+
+  /** What a receive clause found when its channel was closed and drained (error: null if plain). */
+  private record ClosedReceive(Throwable error) {}
 
   /**
    * The default clause: fires at once when no channel operation is ready, so the select never
@@ -284,18 +283,18 @@ public final class Select {
       case ReceiveClause<?, ?> r -> {
         ReceiveClause<Object, ? extends R> rc = (ReceiveClause<Object, ? extends R>) r;
         if (closed) {
-          Received.Closed<Object> c = (Received.Closed<Object>) value;
-          if (rc.onEither() == null) {
+          ClosedReceive c = (ClosedReceive) value;
+          if (rc.onEither() == null || c.error() != null) {
             throw new ChannelClosedException(
                 c.error() == null
                     ? "receive on a closed and drained channel"
                     : "receive on a channel closed with an error",
                 c.error());
           }
-          return rc.onEither().apply(c);
+          return rc.onEither().apply(Optional.empty());
         }
         return rc.onEither() != null
-            ? rc.onEither().apply(new Received.Value<>(value))
+            ? rc.onEither().apply(Optional.of(value))
             : rc.onValue().apply(value);
       }
       case SendClause<?, ?> s -> {
@@ -311,7 +310,7 @@ public final class Select {
   /** Under the locks: what a closed clause reports. */
   private static Object closedOutcome(Clause<?> arm) {
     return switch (arm) {
-      case ReceiveClause<?, ?> r -> new Received.Closed<>(r.channel().closeErrorLocked());
+      case ReceiveClause<?, ?> r -> new ClosedReceive(r.channel().closeErrorLocked());
       case SendClause<?, ?> s -> s.channel().closedForSend();
       default -> throw new AssertionError(arm);
     };

@@ -30,14 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Usage</h2>
  *
- * {@snippet :
- * try (TaskGroup group = TaskGroup.open()) {
- *   Subtask<List<Doc>> docs = group.fork(() -> searchDocs(q));
- *   Subtask<List<Person>> people = group.fork(() -> searchPeople(q));
- *   group.join();                         // throws TaskGroup.FailedException on the first failure
- *   return new Hits(docs.get(), people.get());
- * }
- * }
+ * {@snippet class=dev.fanout.Snippets region=group}
  *
  * <p>The thread that calls {@link #open()} owns the group: only it may call {@link #join()} and
  * {@link #close()}. Any thread, the group's own tasks included, may {@link #fork(Callable)} while
@@ -100,6 +93,54 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  */
 public final class TaskGroup implements AutoCloseable {
+  /*
+   * Design (docs/adr/0003 for join's InterruptedException).
+   *
+   * State. Two independent pieces: the phase, OPEN -> JOINED or OPEN -> CLOSED (JOINED -> CLOSED
+   * when the owner closes after joining), which says what the owner may still do; and `cancelled`,
+   * null until the group is cancelled once, for one of four reasons: FAILED (a task threw),
+   * TIMED_OUT (the deadline passed), INTERRUPTED (the owner was interrupted in join or in a fork
+   * at the limit), CLOSED (closed without join). Both are written under `lock`; `cancelled` is
+   * written once. A fork checks both under `lock` before starting a thread, so no task starts after
+   * the group was cancelled, joined or closed, and every started member is in `members` before
+   * cancel() copies that list to interrupt it: a cancel either sees a member (and interrupts it) or
+   * the member's thread, started after, sees `cancelled` in Member.run and never calls the task.
+   *
+   * Counting. `running` counts started tasks that have not ended; a task's last act is
+   * taskEnded(), which releases its permit and, if it brought `running` to zero while the owner is
+   * waiting (`ownerWaiting`), unparks the owner. The owner sets `ownerWaiting` before it reads
+   * `running` and parks only while `running > 0`, so the last task either sees the flag and
+   * unparks, or ended before the owner's read. After the count reaches zero the owner takes `lock`
+   * to re-check it (a task forked by a task may have raised it again) and moves the phase; from
+   * then on no fork can start, so the owner joins every member's thread: join and close return
+   * only once every thread has ended, not merely once every task body has returned.
+   *
+   * Failures. The first Exception a task throws that is not the interrupt-shaped end of a task
+   * the group cancelled is the group's failure (`firstFailure`, a CAS) and cancels the group (if
+   * nothing did before); later ones of the tasks' own go to
+   * `laterFailures` in the order they happen and become suppressed exceptions. A task ending in
+   * an interrupt-shaped exception after the group was cancelled was cancelled, not failed
+   * (looksLikeInterruption walks the cause chain). An Error is kept apart (`firstError`), cancels
+   * the group too, and is rethrown as itself by join or close. When the deadline passes first,
+   * `firstFailure` is the group's preallocated TimeoutException, so the same CAS decides which
+   * came first.
+   *
+   * Deadline. With a timeout, a watchdog virtual thread parks until the deadline and cancels the
+   * group. When the owner starts to wait in join or close it keeps the deadline itself (it parks
+   * with a timeout anyway) and tells the watchdog to end, so the watchdog has ended by the time
+   * the tasks have, and joining it costs nothing on the way out.
+   *
+   * Limit. With a concurrency limit, a fork takes a Semaphore permit first (blocking, or tryFork
+   * without waiting) and the task's thread releases it when it ends. A cancel releases a large
+   * batch of permits so that forkers blocked at the limit wake, see `cancelled`, and return a
+   * cancelled subtask (passing their permit on).
+   *
+   * Memory effects. fork -> task: Thread.start. task -> join: the task's writes happen-before its
+   * decrement of `running` (an atomic), which the owner reads, and before its thread ends, which
+   * the owner joins.
+   *
+   * No `synchronized` anywhere (virtual threads would pin on it in Java 21).
+   */
 
   private static final int OPEN = 0;
   private static final int JOINED = 1;
@@ -113,7 +154,7 @@ public final class TaskGroup implements AutoCloseable {
     CLOSED
   }
 
-  private final Config config;
+  private final Settings config; // concurrency, timeout and threadFactory
   private final Thread owner;
   private final long deadline; // System.nanoTime() based; meaningful only with a timeout
   private final Semaphore permits; // null: no limit
@@ -132,15 +173,17 @@ public final class TaskGroup implements AutoCloseable {
   private final TimeoutException deadlinePassed; // the cause when the deadline cancels the group
 
   private TaskGroup(Config config) {
-    this.config = config;
+    this.config = config.settings;
     this.owner = Thread.currentThread();
-    this.permits = config.limit == Integer.MAX_VALUE ? null : new Semaphore(config.limit);
-    this.deadlinePassed =
-        config.timeout == null
+    this.permits =
+        this.config.concurrency == Settings.UNLIMITED
             ? null
-            : new TimeoutException("TaskGroup deadline " + config.timeout + " passed");
-    if (config.timeout != null) {
-      this.deadline = System.nanoTime() + config.timeout.toNanos();
+            : new Semaphore(this.config.concurrency);
+    Duration timeout = this.config.timeout;
+    this.deadlinePassed =
+        timeout == null ? null : new TimeoutException("TaskGroup deadline " + timeout + " passed");
+    if (timeout != null) {
+      this.deadline = System.nanoTime() + timeout.toNanos();
       this.watchdog = Thread.ofVirtual().name("fanout-group-deadline").unstarted(this::watch);
       this.watchdog.start();
     } else {
@@ -171,7 +214,7 @@ public final class TaskGroup implements AutoCloseable {
 
   /**
    * {@return the default configuration, to adjust: {@code
-   * TaskGroup.open(TaskGroup.config().limit(4))}}
+   * TaskGroup.open(TaskGroup.config().concurrency(4))}}
    */
   public static Config config() {
     return Config.DEFAULT;
@@ -457,7 +500,7 @@ public final class TaskGroup implements AutoCloseable {
     if (permits != null) {
       // Wake forkers blocked at the limit: they see `cancelled` and pass their permit on. Capped
       // so that the semaphore's count cannot overflow with a limit near Integer.MAX_VALUE.
-      permits.release(Math.min(WAKE_FORKERS, Integer.MAX_VALUE - config.limit));
+      permits.release(Math.min(WAKE_FORKERS, Integer.MAX_VALUE - config.concurrency));
     }
   }
 
@@ -604,24 +647,19 @@ public final class TaskGroup implements AutoCloseable {
   }
 
   /**
-   * How a group runs its tasks: an immutable value; each method returns a copy.
+   * How a group runs its tasks: an immutable value; each method returns a copy (the one
+   * configuration style of the library, as {@link Batch}'s; docs/adr/0009).
    *
-   * {@snippet :
-   * TaskGroup.open(TaskGroup.config().limit(8).timeout(Duration.ofSeconds(2)))
-   * }
+   * {@snippet class=dev.fanout.Snippets region=group-config}
    */
   public static final class Config {
     static final Config DEFAULT =
-        new Config(Integer.MAX_VALUE, null, Thread.ofVirtual().name("fanout-group").factory());
+        new Config(new Settings(Thread.ofVirtual().name("fanout-group").factory()));
 
-    final int limit;
-    final Duration timeout;
-    final ThreadFactory threadFactory;
+    final Settings settings;
 
-    private Config(int limit, Duration timeout, ThreadFactory threadFactory) {
-      this.limit = limit;
-      this.timeout = timeout;
-      this.threadFactory = threadFactory;
+    private Config(Settings settings) {
+      this.settings = settings;
     }
 
     /**
@@ -633,12 +671,11 @@ public final class TaskGroup implements AutoCloseable {
      *
      * @param n at least 1
      * @return a copy with this limit
+     * @throws IllegalArgumentException if {@code n < 1}
      */
-    public Config limit(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("limit must be at least 1, was " + n);
-      }
-      return new Config(n, timeout, threadFactory);
+    public Config concurrency(int n) {
+      Settings.concurrency(n);
+      return new Config(settings.with(s -> s.concurrency = n));
     }
 
     /**
@@ -648,11 +685,8 @@ public final class TaskGroup implements AutoCloseable {
      * @return a copy with this deadline
      */
     public Config timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-      }
-      return new Config(limit, timeout, threadFactory);
+      Settings.positive(timeout, "timeout");
+      return new Config(settings.with(s -> s.timeout = timeout));
     }
 
     /**
@@ -663,19 +697,7 @@ public final class TaskGroup implements AutoCloseable {
      */
     public Config threadFactory(ThreadFactory factory) {
       Objects.requireNonNull(factory, "factory");
-      return new Config(limit, timeout, factory);
-    }
-  }
-
-  /**
-   * The group failed: the cause is the first task's failure (or a {@link TimeoutException} when the
-   * deadline passed); later failures of other tasks' own are suppressed exceptions.
-   */
-  public static final class FailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    FailedException(String message, Throwable cause) {
-      super(message, cause);
+      return new Config(settings.with(s -> s.threadFactory = factory));
     }
   }
 }

@@ -119,14 +119,16 @@ class BatchRetryTest {
     List<Long> starts = new CopyOnWriteArrayList<>();
     BatchResult<String, String> r =
         Batch.of(List.of("x"))
-            .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(1), Duration.ofMillis(1)))
+            .retry(
+                RetryPolicy.attempts(2)
+                    .backoff(Duration.ofMillis(1), Duration.ofMillis(1))
+                    .serverDelay(Http429::in))
             .run(
                 s -> {
                   starts.add(System.nanoTime());
                   if (starts.size() == 1) {
                     throw new IOException(
-                        "upstream",
-                        new RetryLaterException("429 Too Many Requests", Duration.ofMillis(250)));
+                        "upstream", new Http429("429 Too Many Requests", Duration.ofMillis(250)));
                   }
                   return s;
                 });
@@ -141,16 +143,19 @@ class BatchRetryTest {
     long t0 = System.nanoTime();
     BatchResult<String, String> r =
         Batch.of(List.of("x"))
-            .retry(RetryPolicy.attempts(5).maxServerDelay(Duration.ofSeconds(30)))
+            .retry(
+                RetryPolicy.attempts(5)
+                    .serverDelay(Http429::in)
+                    .maxServerDelay(Duration.ofSeconds(30)))
             .run(
                 s -> {
                   calls.incrementAndGet();
-                  throw new RetryLaterException("429, come back in an hour", Duration.ofHours(1));
+                  throw new Http429("429, come back in an hour", Duration.ofHours(1));
                 });
     assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10);
     assertEquals(1, calls.get());
     Exception e = r.failures().get(0).error();
-    assertInstanceOf(RetryLaterException.class, e);
+    assertInstanceOf(Http429.class, e);
     assertEquals(1, e.getSuppressed().length);
     RetryPolicy.ServerDelayTooLongException refusal =
         assertInstanceOf(RetryPolicy.ServerDelayTooLongException.class, e.getSuppressed()[0]);

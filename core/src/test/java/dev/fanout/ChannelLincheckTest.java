@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -505,12 +506,11 @@ class ChannelLincheckTest {
     @Operation
     public Object receiveOrClosed() {
       try {
-        Received<Integer> r = ch.receiveOrClosed();
-        if (r instanceof Received.Value<Integer> value) {
-          return value.value();
-        }
-        Throwable error = ((Received.Closed<Integer>) r).error();
-        return "Closed(" + (error == null ? "" : error == BOOM ? "boom" : error.toString()) + ")";
+        Optional<Integer> r = ch.receiveOrClosed();
+        return r.isPresent() ? r.get() : "Closed()";
+      } catch (ChannelClosedException e) { // closed with an error: thrown, never an empty result
+        Throwable error = e.getCause();
+        return "Closed(" + (error == BOOM ? "boom" : String.valueOf(error)) + ")";
       } catch (InterruptedException e) {
         return "interrupted";
       }

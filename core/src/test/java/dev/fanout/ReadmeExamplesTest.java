@@ -128,22 +128,21 @@ class ReadmeExamplesTest {
                     for (Job job : backlog) {
                       jobs.send(job); // waits while 16 jobs are queued: back-pressure
                     }
-                    jobs.close(); // the workers drain what is left, then stop
+                    jobs.close(); // the workers drain what is left, then the batch ends
                   } catch (InterruptedException e) {
-                    jobs.closeWithError(e); // the workers see the error
+                    jobs.closeWithError(e); // the batch stops and run() throws
                   }
                 });
-    WorkerPool.Stats stats =
-        WorkerPool.from(jobs)
-            .workers(8)
+    Batch.Summary summary =
+        Batch.from(jobs)
+            .concurrency(8) // eight workers receive from the channel
             .rateLimiter(RateLimiter.perSecond(50)) // at most 50 calls a second, starting empty
-            .collect() // every job gets an outcome; failFast() would stop at the first error
-            .run(job -> upstream.call(job), outcome -> results.add(outcome));
+            .run(job -> upstream.call(job), outcome -> results.add(outcome)); // as they finish
     // --- end ---
     producer.join();
     assertEquals(40, results.size());
-    assertEquals(39, stats.succeeded());
-    assertEquals(1, stats.failed());
+    assertEquals(39, summary.succeeded());
+    assertEquals(1, summary.failed());
   }
 
   static final class Upstream2 {
@@ -159,8 +158,8 @@ class ReadmeExamplesTest {
   void failFast() throws Exception {
     Page page = search(new Backend("none"), "q");
     assertEquals("docs:q", page.docs().get(0).title());
-    TaskGroup.FailedException e =
-        assertThrows(TaskGroup.FailedException.class, () -> search(new Backend("people"), "q"));
+    FailedException e =
+        assertThrows(FailedException.class, () -> search(new Backend("people"), "q"));
     assertTrue(e.getCause().getMessage().contains("502"));
   }
 }

@@ -56,12 +56,13 @@ class RetryPolicyTest {
   @Test
   void serverDelayRaisesButNeverLowersTheBackoff() {
     RetryPolicy p =
-        RetryPolicy.attempts(3).backoff(Duration.ofSeconds(2), Duration.ofSeconds(2)).jitter(0);
-    RetryPolicy.Decision low =
-        p.decide(1, new RetryLaterException("429", Duration.ofMillis(10)), fixed(0));
+        RetryPolicy.attempts(3)
+            .backoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
+            .jitter(0)
+            .serverDelay(Http429::in);
+    RetryPolicy.Decision low = p.decide(1, new Http429("429", Duration.ofMillis(10)), fixed(0));
     assertEquals(Duration.ofSeconds(2), low.delay());
-    RetryPolicy.Decision high =
-        p.decide(1, new RetryLaterException("429", Duration.ofSeconds(5)), fixed(0));
+    RetryPolicy.Decision high = p.decide(1, new Http429("429", Duration.ofSeconds(5)), fixed(0));
     assertEquals(Duration.ofSeconds(5), high.delay());
   }
 
@@ -82,8 +83,7 @@ class RetryPolicyTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> RetryPolicy.attempts(2).maxServerDelay(Duration.ofSeconds(-1)));
-    assertThrows(
-        IllegalArgumentException.class, () -> new RetryLaterException("x", Duration.ofSeconds(-1)));
+    assertThrows(NullPointerException.class, () -> RetryPolicy.attempts(2).serverDelay(null));
     assertThrows(NullPointerException.class, () -> RetryPolicy.attempts(2).retryIf(null));
     assertThrows(
         IllegalArgumentException.class, () -> RetryPolicy.none().nextDelay(0, new Exception()));

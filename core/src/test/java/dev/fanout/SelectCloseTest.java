@@ -7,6 +7,7 @@ import static dev.fanout.SelectTestSupport.awaitBlockedInSelect;
 import static dev.fanout.SelectTestSupport.fill;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fanout.SelectTestSupport.Async;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -83,11 +85,8 @@ class SelectCloseTest {
     assertTrue(ch.trySend(2));
     ch.close();
     assertEquals("got 1", Select.select(ch.onReceive(v -> "got " + v)));
-    assertEquals(
-        new Received.Value<>(2), Select.<Received<Integer>>select(ch.onReceiveOrClosed(r -> r)));
-    assertEquals(
-        new Received.Closed<Integer>(null),
-        Select.<Received<Integer>>select(ch.onReceiveOrClosed(r -> r)));
+    assertEquals(Optional.of(2), Select.<Optional<Integer>>select(ch.onReceiveOrClosed(r -> r)));
+    assertEquals(Optional.empty(), Select.<Optional<Integer>>select(ch.onReceiveOrClosed(r -> r)));
     // a send clause on the same closed channel does not get in the way of its values
     Channel<Integer> ch2 = Channel.buffered(1);
     assertTrue(ch2.trySend(5));
@@ -120,7 +119,7 @@ class SelectCloseTest {
 
   @ParameterizedTest(name = "closed with error: {0}")
   @ValueSource(booleans = {false, true})
-  void onReceiveOrClosedReportsClosed(boolean withError) throws Exception {
+  void onReceiveOrClosedReportsAPlainCloseAndThrowsAnError(boolean withError) throws Exception {
     Channel<Integer> ch = Channel.rendezvous();
     RuntimeException err = new RuntimeException("boom");
     if (withError) {
@@ -129,13 +128,22 @@ class SelectCloseTest {
       ch.close();
     }
     Channel<Integer> empty = Channel.buffered(1);
-    Received<Integer> got =
-        Select.select(
-            empty.onReceiveOrClosed(r -> fail("empty channel fired")),
-            ch.onReceiveOrClosed(r -> r));
-    Received.Closed<Integer> closed = assertInstanceOf(Received.Closed.class, got);
-    assertSame(withError ? err : null, closed.error());
-    assertEquals(withError ? err : null, closed.cause().orElse(null));
+    if (withError) {
+      ChannelClosedException e =
+          assertThrows(
+              ChannelClosedException.class,
+              () ->
+                  Select.select(
+                      empty.onReceiveOrClosed(r -> fail("empty channel fired")),
+                      ch.onReceiveOrClosed(r -> fail("an error reported as a plain close"))));
+      assertSame(err, e.getCause());
+    } else {
+      Optional<Integer> got =
+          Select.select(
+              empty.onReceiveOrClosed(r -> fail("empty channel fired")),
+              ch.onReceiveOrClosed(r -> r));
+      assertEquals(Optional.empty(), got);
+    }
   }
 
   @ParameterizedTest(name = "closed with error: {0}")
@@ -177,12 +185,16 @@ class SelectCloseTest {
     Channel<Integer> a = closedDrained(false);
     Channel<Integer> b = closedDrained(true);
     Channel<Integer> empty = Channel.rendezvous();
-    assertEquals(
-        "b",
-        Select.select(
-            empty.onReceiveOrClosed(r -> "empty"),
-            b.onReceiveOrClosed(r -> "b"),
-            a.onReceiveOrClosed(r -> "a")));
+    // b, closed with an error, comes first: it wins, so the select throws b's error
+    ChannelClosedException e =
+        assertThrows(
+            ChannelClosedException.class,
+            () ->
+                Select.select(
+                    empty.onReceiveOrClosed(r -> "empty"),
+                    b.onReceiveOrClosed(r -> "b"),
+                    a.onReceiveOrClosed(r -> "a")));
+    assertNotNull(e.getCause(), "b's error, not a's plain close");
     assertEquals("a", Select.select(a.onReceiveOrClosed(r -> "a"), b.onReceiveOrClosed(r -> "b")));
   }
 
@@ -194,15 +206,15 @@ class SelectCloseTest {
       String kind, Supplier<Channel<Integer>> make) throws Exception {
     Channel<Integer> a = make.get();
     Channel<Integer> b = make.get();
-    Async<Received<Integer>> select =
+    Async<Optional<Integer>> select =
         async(
             "select",
             () ->
-                Select.<Received<Integer>>select(
+                Select.<Optional<Integer>>select(
                     a.onReceiveOrClosed(r -> fail("a fired: " + r)), b.onReceiveOrClosed(r -> r)));
     awaitBlockedInSelect(select.thread);
     b.close();
-    assertEquals(new Received.Closed<Integer>(null), select.get());
+    assertEquals(Optional.empty(), select.get());
     assertNoStaleReceiver(a, 1);
   }
 
@@ -265,7 +277,7 @@ class SelectCloseTest {
     } finally {
       a.lock.unlock();
     }
-    assertEquals("a " + new Received.Value<>(5), select.get());
+    assertEquals("a " + Optional.of(5), select.get());
     assertThrows(ChannelClosedException.class, b::tryReceive);
     assertNoStaleReceiver(a, 3);
   }
@@ -310,7 +322,7 @@ class SelectCloseTest {
       go.countDown();
       Object got = select.get();
       closer.get();
-      if (got instanceof Received.Closed<?>) {
+      if (got instanceof Optional<?> o && o.isEmpty()) {
         sawClosed++;
         // the value was not taken by the select: it is still with the sender or in the buffer
         Integer v = b.receive(SelectTestSupport.PATIENCE);

@@ -60,7 +60,7 @@ class TaskGroupCancellationTest {
     AtomicInteger readsReturned = new AtomicInteger();
     List<Subtask<Integer>> blockedSearches = new ArrayList<>();
     Subtask<Integer> failingSearch;
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     AtomicLong failedAt = new AtomicLong();
     long tookMillis;
     try (LoopbackServers.SilentServer server = LoopbackServers.silent()) {
@@ -90,7 +90,7 @@ class TaskGroupCancellationTest {
                   failedAt.set(System.nanoTime());
                   throw tagsDown;
                 });
-        thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+        thrown = assertThrows(FailedException.class, group::join);
         tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt.get());
         threads.assertAllEnded("after join threw");
       }
@@ -127,7 +127,7 @@ class TaskGroupCancellationTest {
     AtomicInteger sendsReturned = new AtomicInteger();
     List<Subtask<String>> blockedSearches = new ArrayList<>();
     Subtask<String> failingSearch;
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     AtomicLong failedAt = new AtomicLong();
     long tookMillis;
     // The client's own executor, so that its worker threads are ours to shut down.
@@ -169,7 +169,7 @@ class TaskGroupCancellationTest {
                     failedAt.set(System.nanoTime());
                     throw tagsDown;
                   });
-          thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+          thrown = assertThrows(FailedException.class, group::join);
           tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt.get());
           threads.assertAllEnded("after join threw");
         }
@@ -271,7 +271,8 @@ class TaskGroupCancellationTest {
     List<Subtask<String>> running = new ArrayList<>();
     Subtask<String> blockedFork;
     Optional<Subtask<String>> afterwards;
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(2).threadFactory(threads))) {
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(2).threadFactory(threads))) {
       for (int i = 0; i < 2; i++) {
         running.add(
             group.fork(
@@ -343,7 +344,7 @@ class TaskGroupCancellationTest {
     AtomicReference<Throwable> innerJoinThrew = new AtomicReference<>();
     IllegalStateException peopleDown = new IllegalStateException("people backend down");
     Subtask<String> withInner;
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     try (TaskGroup outer = TaskGroup.open(TaskGroup.config().threadFactory(outerThreads))) {
       withInner =
           outer.fork(
@@ -379,7 +380,7 @@ class TaskGroupCancellationTest {
             awaitBlockedIn(innerOwner.get(), "dev.fanout.TaskGroup.awaitAll");
             throw peopleDown;
           });
-      thrown = assertThrows(TaskGroup.FailedException.class, outer::join);
+      thrown = assertThrows(FailedException.class, outer::join);
       outerThreads.assertAllEnded("outer, after join threw");
       innerThreads.assertAllEnded("inner, after the outer join threw");
     }

@@ -67,7 +67,7 @@ class TaskGroupFailFastTest {
             inFlight.await();
             throw new RateLimitedException("warm-up");
           });
-      assertThrows(TaskGroup.FailedException.class, warmUp::join);
+      assertThrows(FailedException.class, warmUp::join);
     }
 
     int n = 1_000;
@@ -79,7 +79,7 @@ class TaskGroupFailFastTest {
     AtomicLong failedAt = new AtomicLong();
     RateLimitedException rateLimited = new RateLimitedException("acme");
     List<Subtask<String>> docs = new ArrayList<>(n);
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     long joinThrewAt;
     try (TaskGroup group = TaskGroup.open(TaskGroup.config().threadFactory(threads))) {
       for (int i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ class TaskGroupFailFastTest {
                   }));
         }
       }
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
       joinThrewAt = System.nanoTime();
       threads.assertAllEnded("after join threw");
     }
@@ -173,7 +173,7 @@ class TaskGroupFailFastTest {
     IOException a = new IOException("a: upstream closed the connection");
     SocketTimeoutException b = new SocketTimeoutException("b: read timed out");
     IllegalStateException c = new IllegalStateException("c: malformed response");
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     Subtask<String> firstTask;
     Subtask<String> plain;
     Subtask<String> wrapped;
@@ -230,7 +230,7 @@ class TaskGroupFailFastTest {
                 awaitInterruption(never);
                 throw a;
               });
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
       threads.assertAllEnded("after join threw");
     }
     assertSame(first, thrown.getCause());
@@ -338,14 +338,14 @@ class TaskGroupFailFastTest {
   void anInterruptionBeforeAnyCancellationIsAFailure() throws Exception {
     InterruptedException own = new InterruptedException("interrupted by someone else");
     Subtask<String> task;
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     try (TaskGroup group = TaskGroup.open()) {
       task =
           group.fork(
               () -> {
                 throw own;
               });
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
     }
     assertSame(own, thrown.getCause());
     assertEquals(Subtask.State.FAILED, task.state());

@@ -59,7 +59,7 @@ class TaskGroupLifecycleTest {
 
   @Test
   void forkAfterCloseThrowsIllegalStateWithALimitToo() {
-    TaskGroup group = TaskGroup.open(TaskGroup.config().limit(1));
+    TaskGroup group = TaskGroup.open(TaskGroup.config().concurrency(1));
     group.close();
     assertThrows(IllegalStateException.class, () -> group.fork(() -> 2));
     assertThrows(IllegalStateException.class, () -> group.tryFork(() -> 2));
@@ -146,7 +146,7 @@ class TaskGroupLifecycleTest {
               () -> {
                 throw boom;
               });
-      assertThrows(TaskGroup.FailedException.class, group::join);
+      assertThrows(FailedException.class, group::join);
     }
     assertEquals(Subtask.State.FAILED, failed.state());
     assertThrows(IllegalStateException.class, failed::get);
@@ -181,7 +181,7 @@ class TaskGroupLifecycleTest {
                 ran.set(true);
                 return "late";
               });
-      assertThrows(TaskGroup.FailedException.class, group::join);
+      assertThrows(FailedException.class, group::join);
     }
     assertFalse(ran.get());
     assertEquals(Subtask.State.CANCELLED, late.state());
@@ -217,25 +217,27 @@ class TaskGroupLifecycleTest {
 
   @Test
   void badConfigurationIsRejected() {
-    assertThrows(IllegalArgumentException.class, () -> TaskGroup.config().limit(0));
-    assertThrows(IllegalArgumentException.class, () -> TaskGroup.config().limit(-1));
+    assertThrows(IllegalArgumentException.class, () -> TaskGroup.config().concurrency(0));
+    assertThrows(IllegalArgumentException.class, () -> TaskGroup.config().concurrency(-1));
     assertThrows(IllegalArgumentException.class, () -> TaskGroup.config().timeout(Duration.ZERO));
     assertThrows(
         IllegalArgumentException.class, () -> TaskGroup.config().timeout(Duration.ofMillis(-1)));
     assertThrows(NullPointerException.class, () -> TaskGroup.config().timeout(null));
     assertThrows(NullPointerException.class, () -> TaskGroup.config().threadFactory(null));
     assertThrows(NullPointerException.class, () -> TaskGroup.open(null));
-    assertDoesNotThrow(() -> TaskGroup.config().limit(1));
+    assertDoesNotThrow(() -> TaskGroup.config().concurrency(1));
   }
 
   @Test
   void configIsAnImmutableValue() {
     TaskGroup.Config base = TaskGroup.config();
-    TaskGroup.Config limited = base.limit(3).timeout(Duration.ofSeconds(1));
-    assertEquals(Integer.MAX_VALUE, TaskGroup.config().limit, "the default was not changed");
-    assertNull(TaskGroup.config().timeout);
-    assertEquals(3, limited.limit);
-    assertEquals(Duration.ofSeconds(1), limited.timeout);
+    TaskGroup.Config limited = base.concurrency(3).timeout(Duration.ofSeconds(1));
+    assertEquals(
+        Integer.MAX_VALUE, TaskGroup.config().settings.concurrency, "the default was not changed");
+    assertNull(TaskGroup.config().settings.timeout);
+    assertEquals(3, limited.settings.concurrency);
+    assertEquals(Duration.ofSeconds(1), limited.settings.timeout);
+    assertNull(base.settings.timeout, "a copy never shares its changes with the original");
   }
 
   @Test
@@ -260,8 +262,8 @@ class TaskGroupLifecycleTest {
           () -> {
             throw boom;
           });
-      TaskGroup.FailedException first = assertThrows(TaskGroup.FailedException.class, group::join);
-      TaskGroup.FailedException second = assertThrows(TaskGroup.FailedException.class, group::join);
+      FailedException first = assertThrows(FailedException.class, group::join);
+      FailedException second = assertThrows(FailedException.class, group::join);
       assertSame(boom, first.getCause());
       assertSame(boom, second.getCause());
     }
@@ -283,8 +285,8 @@ class TaskGroupLifecycleTest {
             never.await();
             return 1;
           });
-      TaskGroup.FailedException first = assertThrows(TaskGroup.FailedException.class, group::join);
-      TaskGroup.FailedException second = assertThrows(TaskGroup.FailedException.class, group::join);
+      FailedException first = assertThrows(FailedException.class, group::join);
+      FailedException second = assertThrows(FailedException.class, group::join);
       assertInstanceOf(TimeoutException.class, first.getCause());
       assertInstanceOf(TimeoutException.class, second.getCause());
     }

@@ -42,7 +42,8 @@ class TaskGroupLimitTest {
     // The first LIMIT tasks wait for each other, so the limit is certainly reached once.
     CountDownLatch limitReached = new CountDownLatch(LIMIT);
     List<Subtask<Integer>> tasks = new ArrayList<>();
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(LIMIT).threadFactory(threads))) {
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(LIMIT).threadFactory(threads))) {
       for (int i = 0; i < n; i++) {
         int item = i;
         tasks.add(
@@ -82,7 +83,8 @@ class TaskGroupLimitTest {
     AtomicBoolean fourthStarted = new AtomicBoolean();
     AtomicBoolean fourthStartedWhileOwnerBlocked = new AtomicBoolean();
     Thread owner = Thread.currentThread();
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(LIMIT).threadFactory(threads))) {
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(LIMIT).threadFactory(threads))) {
       for (int i = 0; i < LIMIT; i++) {
         CountDownLatch mine = new CountDownLatch(1);
         release.add(mine);
@@ -126,7 +128,8 @@ class TaskGroupLimitTest {
     CountDownLatch started = new CountDownLatch(LIMIT);
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Subtask<String>> forkedByOther = new AtomicReference<>();
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(LIMIT).threadFactory(threads))) {
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(LIMIT).threadFactory(threads))) {
       for (int i = 0; i < LIMIT; i++) {
         group.fork(
             () -> {
@@ -156,7 +159,8 @@ class TaskGroupLimitTest {
     CountDownLatch started = new CountDownLatch(LIMIT);
     List<CountDownLatch> release = new ArrayList<>();
     AtomicBoolean rejectedRan = new AtomicBoolean();
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(LIMIT).threadFactory(threads))) {
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(LIMIT).threadFactory(threads))) {
       for (int i = 0; i < LIMIT; i++) {
         CountDownLatch mine = new CountDownLatch(1);
         release.add(mine);
@@ -208,8 +212,9 @@ class TaskGroupLimitTest {
     Subtask<String> sibling;
     Subtask<String> failing;
     Subtask<String> blocked;
-    TaskGroup.FailedException thrown;
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(2).threadFactory(threads))) {
+    FailedException thrown;
+    try (TaskGroup group =
+        TaskGroup.open(TaskGroup.config().concurrency(2).threadFactory(threads))) {
       sibling =
           group.fork(
               () -> {
@@ -230,7 +235,7 @@ class TaskGroupLimitTest {
               });
       assertEquals(Subtask.State.CANCELLED, blocked.state());
       assertFalse(Thread.currentThread().isInterrupted(), "the owner was not interrupted");
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
       threads.assertAllEnded("after join threw");
     }
     assertSame(failure, thrown.getCause());
@@ -256,7 +261,8 @@ class TaskGroupLimitTest {
     AtomicBoolean interrupted = new AtomicBoolean();
     try {
       TaskGroup group =
-          TaskGroup.open(TaskGroup.config().limit(Integer.MAX_VALUE - 1).threadFactory(threads));
+          TaskGroup.open(
+              TaskGroup.config().concurrency(Integer.MAX_VALUE - 1).threadFactory(threads));
       Subtask<String> task =
           group.fork(
               () -> {

@@ -96,7 +96,7 @@ class TaskGroupMemoryVisibilityTest {
             written.await();
             throw new IllegalStateException("fails after the others wrote");
           });
-      assertThrows(TaskGroup.FailedException.class, group::join);
+      assertThrows(FailedException.class, group::join);
     }
     for (int i = 0; i < n; i++) {
       assertEquals(i + 1, slots[i], "slot " + i);

@@ -100,7 +100,7 @@ class TaskGroupStructuredTest {
                 allStarted.await();
                 throw failure;
               });
-          outcome = assertThrows(TaskGroup.FailedException.class, group::join);
+          outcome = assertThrows(FailedException.class, group::join);
         }
         case ERROR -> {
           group.fork(
@@ -110,7 +110,7 @@ class TaskGroupStructuredTest {
               });
           outcome = assertThrows(AssertionError.class, group::join);
         }
-        case TIMEOUT -> outcome = assertThrows(TaskGroup.FailedException.class, group::join);
+        case TIMEOUT -> outcome = assertThrows(FailedException.class, group::join);
         case CLOSE_WITHOUT_JOIN -> {
           assertTrue(allStarted.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS));
           group.close();

@@ -38,7 +38,7 @@ class TaskGroupTimeoutTest {
     AtomicInteger ran = new AtomicInteger();
     AtomicInteger interrupted = new AtomicInteger();
     List<Subtask<String>> tasks = new ArrayList<>();
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     long start = System.nanoTime();
     long tookMillis;
     try (TaskGroup group =
@@ -46,7 +46,7 @@ class TaskGroupTimeoutTest {
       for (int i = 0; i < n; i++) {
         tasks.add(group.fork(() -> blockForever(never, ran, interrupted)));
       }
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
       tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       threads.assertAllEnded("after join threw");
     }
@@ -86,7 +86,7 @@ class TaskGroupTimeoutTest {
     AtomicInteger ran = new AtomicInteger();
     AtomicInteger interrupted = new AtomicInteger();
     List<Subtask<String>> tasks = new ArrayList<>();
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     long start = System.nanoTime();
     long interruptedAfterMillis;
     try (TaskGroup group =
@@ -101,7 +101,7 @@ class TaskGroupTimeoutTest {
           allEnded.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS),
           "the deadline cancelled every task before anyone called join");
       interruptedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
       threads.assertAllEnded("after join threw");
     }
     assertTrue(interruptedAfterMillis >= DEADLINE.toMillis(), "" + interruptedAfterMillis);
@@ -144,7 +144,7 @@ class TaskGroupTimeoutTest {
     RecordingThreadFactory threads = Flavour.VIRTUAL.recording();
     CountDownLatch never = new CountDownLatch(1);
     IOException aborted = new IOException("upstream call aborted");
-    TaskGroup.FailedException thrown;
+    FailedException thrown;
     try (TaskGroup group =
         TaskGroup.open(TaskGroup.config().timeout(DEADLINE).threadFactory(threads))) {
       group.fork(
@@ -156,7 +156,7 @@ class TaskGroupTimeoutTest {
             }
             return "unreachable";
           });
-      thrown = assertThrows(TaskGroup.FailedException.class, group::join);
+      thrown = assertThrows(FailedException.class, group::join);
     } finally {
       threads.joinAllQuietly();
     }

@@ -1,5 +1,6 @@
 package dev.fanout.bench;
 
+import dev.fanout.FailedException;
 import dev.fanout.TaskGroup;
 import java.util.ArrayList;
 import java.util.List;
@@ -251,7 +252,7 @@ public class FailFastBenchmark {
     s.fire();
     try (TaskGroup group = s.group) {
       group.join();
-    } catch (TaskGroup.FailedException e) {
+    } catch (FailedException e) {
       return s.expectBoom(e.getCause());
     }
     throw new IllegalStateException("join returned normally");

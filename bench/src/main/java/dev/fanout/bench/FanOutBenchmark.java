@@ -184,7 +184,7 @@ public class FanOutBenchmark extends FanOutBase {
   /** A {@code TaskGroup} with {@code limit(16)}: {@code fork} waits for a free slot. */
   @Benchmark
   public long fanout_taskGroupLimit16() throws InterruptedException {
-    return record(forkAll(TaskGroup.open(TaskGroup.config().limit(LIMIT))));
+    return record(forkAll(TaskGroup.open(TaskGroup.config().concurrency(LIMIT))));
   }
 
   private long forkAll(TaskGroup opened) throws InterruptedException {

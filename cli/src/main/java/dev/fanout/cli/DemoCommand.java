@@ -2,6 +2,7 @@ package dev.fanout.cli;
 
 import dev.fanout.Batch;
 import dev.fanout.BatchResult;
+import dev.fanout.FailedException;
 import dev.fanout.Outcome;
 import dev.fanout.TaskGroup;
 import java.io.PrintWriter;
@@ -139,13 +140,13 @@ final class DemoCommand implements Callable<Integer> {
     // Fail-fast: what errgroup.WithContext code does. On error it returns the error alone.
     SimulatedUpstream up = new SimulatedUpstream(quota, min, max);
     String failure;
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().limit(workers))) {
+    try (TaskGroup group = TaskGroup.open(TaskGroup.config().concurrency(workers))) {
       for (Doc d : corpus) {
         group.fork(() -> up.translate(d));
       }
       group.join();
       failure = null;
-    } catch (TaskGroup.FailedException e) {
+    } catch (FailedException e) {
       failure = e.getCause().getMessage();
     }
     int finished = up.succeeded.get();
@@ -153,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
     int neverStarted = corpus.size() - up.calls.get();
     // The caller got one error and no results: its retry resends everything.
     up.reset();
-    try (TaskGroup retry = TaskGroup.open(TaskGroup.config().limit(workers))) {
+    try (TaskGroup retry = TaskGroup.open(TaskGroup.config().concurrency(workers))) {
       for (Doc d : corpus) {
         retry.fork(() -> up.translate(d));
       }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.Batch;
 import dev.fanout.BatchResult;
+import dev.fanout.FailedException;
 import dev.fanout.Outcome;
 import dev.fanout.Subtask;
 import dev.fanout.TaskGroup;
@@ -318,7 +319,7 @@ public final class SearchServer implements AutoCloseable {
       }
       try {
         group.join();
-      } catch (TaskGroup.FailedException e) {
+      } catch (FailedException e) {
         countCancelled(calls);
         if (e.getCause() instanceof BackendException be) {
           ObjectNode body = JSON.createObjectNode();

@@ -7,6 +7,7 @@ import dev.fanout.Batch;
 import dev.fanout.BatchListener;
 import dev.fanout.Channel;
 import dev.fanout.ChannelClosedException;
+import dev.fanout.FailedException;
 import dev.fanout.Outcome;
 import dev.fanout.RateLimiter;
 import dev.fanout.RetryPolicy;
@@ -302,7 +303,7 @@ public final class TranslateJob {
           interrupted = true;
         }
       }
-    } catch (TaskGroup.FailedException e) {
+    } catch (FailedException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
@@ -558,9 +559,12 @@ public final class TranslateJob {
       message = t.getMessage();
       for (Throwable s : t.getSuppressed()) {
         message = message + " (" + s.getMessage() + ")";
-        if (s instanceof RetryPolicy.ServerDelayTooLongException) {
-          reason = "retry_after_too_long";
-        }
+      }
+      if (t.isTransient()
+          && t.retryAfter()
+              .filter(asked -> asked.compareTo(options.maxServerDelay()) > 0)
+              .isPresent()) {
+        reason = "retry_after_too_long"; // the policy refused to wait that long (maxServerDelay)
       }
     } else if (e instanceof java.util.concurrent.CancellationException
         || e instanceof InterruptedException) {
