@@ -1,13 +1,12 @@
 package dev.fanout.cli;
 
-import dev.fanout.translate.ApertiumApyTranslator;
-import dev.fanout.translate.ApertiumLocalTranslator;
 import dev.fanout.translate.JobOptions;
-import dev.fanout.translate.LibreTranslateTranslator;
-import dev.fanout.translate.PseudoTranslator;
-import dev.fanout.translate.SqliteStateStore;
 import dev.fanout.translate.TranslateJob;
 import dev.fanout.translate.Translator;
+import dev.fanout.translate.backend.Backends;
+import dev.fanout.translate.store.StateStore;
+import dev.fanout.translate.store.StateStores;
+import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -136,9 +135,11 @@ public final class TranslateCommand implements Callable<Integer> {
 
   @Option(
       names = "--state",
-      paramLabel = "FILE",
-      description = "The state store (default OUT/.fanout/state.db).")
-  Path state;
+      paramLabel = "PATH",
+      description =
+          "The state store: a file path for SQLite (default OUT/.fanout/state.db). A database URL"
+              + " of any other kind is refused with a message saying what is accepted.")
+  String state;
 
   @Option(names = "--quiet", description = "No progress and no summary; errors only.")
   boolean quiet;
@@ -147,7 +148,7 @@ public final class TranslateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     JobOptions options;
-    Translator translator;
+    Backends.Choice backendChoice;
     try {
       options =
           JobOptions.builder(inputs, out, to)
@@ -156,18 +157,22 @@ public final class TranslateCommand implements Callable<Integer> {
               .ratePerTenant(rate)
               .retries(retries)
               .retryFailed(retryFailed)
-              .stateFile(state)
               .report(report)
               .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
               .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
               .maxServerDelay(parseDuration(maxRetryAfter))
               .build();
-      translator = chooseBackend(options, err);
+      StateStores.parse(state, out); // a bad --state is a usage error before anything starts
+      backendChoice = Backends.choose(backend, url, options.from(), options.to());
     } catch (IllegalArgumentException | UsageException e) {
       err.println("fanout translate: " + e.getMessage());
       return 1;
     }
-    try (translator) {
+    if (!quiet) {
+      err.println("backend: " + backendChoice.reason());
+    }
+    try (Translator translator = backendChoice.translator();
+        StateStore store = StateStores.open(state, out)) {
       try {
         translator
             .check()
@@ -181,39 +186,9 @@ public final class TranslateCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         return 130;
       }
-      TranslateJob job = new TranslateJob(options, translator);
+      TranslateJob job = new TranslateJob(options, translator, store);
       Progress progress = quiet ? null : new Progress(job.counters(), err);
-      // Ctrl-C (SIGINT/SIGTERM): interrupt the job, which records every outcome decided so far,
-      // and hold the JVM until it has. (Waiting for this thread itself would deadlock: it ends in
-      // System.exit, which waits for the shutdown hooks.)
-      Thread main = Thread.currentThread();
-      java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
-      Thread hook =
-          new Thread(
-              () -> {
-                main.interrupt();
-                try {
-                  recorded.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                  // the JVM is going down anyway
-                }
-              },
-              "fanout-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      TranslateJob.Result result;
-      try {
-        result =
-            job.run(
-                progress == null ? null : progress::tick,
-                progress == null ? Duration.ofSeconds(1) : progress.period());
-      } finally {
-        recorded.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // already shutting down
-        }
-      }
+      TranslateJob.Result result = runUntilDoneOrInterrupted(job, progress);
       if (progress != null) {
         progress.done();
         Summary.print(result, err);
@@ -223,9 +198,44 @@ public final class TranslateCommand implements Callable<Integer> {
         return 130;
       }
       return result.failed() > 0 ? 2 : 0;
-    } catch (IOException | SqliteStateStore.StoreException | IllegalStateException e) {
+    } catch (IOException | StoreException | IllegalArgumentException e) {
       err.println("fanout translate: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /**
+   * Runs the job. Ctrl-C (SIGINT/SIGTERM) interrupts it, and the job records every outcome decided
+   * so far; the shutdown hook holds the JVM until it has. (Waiting for this thread itself would
+   * deadlock: it ends in System.exit, which waits for the shutdown hooks.)
+   */
+  private static TranslateJob.Result runUntilDoneOrInterrupted(TranslateJob job, Progress progress)
+      throws IOException {
+    Thread main = Thread.currentThread();
+    java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              main.interrupt();
+              try {
+                recorded.await(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException ignored) {
+                // the JVM is going down anyway
+              }
+            },
+            "fanout-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return job.run(
+          progress == null ? null : progress::tick,
+          progress == null ? Duration.ofSeconds(1) : progress.period());
+    } finally {
+      recorded.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException ignored) {
+        // already shutting down
+      }
     }
   }
 
@@ -234,72 +244,6 @@ public final class TranslateCommand implements Callable<Integer> {
     UsageException(String message) {
       super(message);
     }
-  }
-
-  private Translator chooseBackend(JobOptions options, PrintWriter err) throws UsageException {
-    String name = backend.toLowerCase(Locale.ROOT);
-    String pair = options.from() + "->" + options.to();
-    String why;
-    Translator t;
-    switch (name) {
-      case "pseudo" -> {
-        t = new PseudoTranslator();
-        why = "pseudo-localiser (asked for)";
-      }
-      case "libretranslate" -> {
-        if (url == null) {
-          throw new UsageException("--backend libretranslate needs --url");
-        }
-        t = new LibreTranslateTranslator(url);
-        why = "LibreTranslate API at " + url;
-      }
-      case "apertium" -> {
-        if (url != null) {
-          t = new ApertiumApyTranslator(url);
-          why = "Apertium APy server at " + url;
-        } else {
-          if (!ApertiumLocalTranslator.installed()) {
-            throw new UsageException(
-                "Apertium is not installed: apt-get install apertium apertium-eng-spa, or give"
-                    + " --url of an APy server");
-          }
-          if (!ApertiumLocalTranslator.supports(options.from(), options.to())) {
-            throw new UsageException(
-                "Apertium has no "
-                    + pair
-                    + " pair installed (installed: "
-                    + ApertiumLocalTranslator.pairs()
-                    + ")");
-          }
-          t = new ApertiumLocalTranslator();
-          why = "Apertium engine, local, no server (" + pair + ")";
-        }
-      }
-      case "auto" -> {
-        if (url != null) {
-          t = new LibreTranslateTranslator(url);
-          why = "LibreTranslate API at " + url + " (--url given)";
-        } else if (ApertiumLocalTranslator.installed()
-            && ApertiumLocalTranslator.supports(options.from(), options.to())) {
-          t = new ApertiumLocalTranslator();
-          why = "Apertium engine, local (" + pair + " installed)";
-        } else {
-          t = new PseudoTranslator();
-          why =
-              ApertiumLocalTranslator.installed()
-                  ? "pseudo-localiser: Apertium has no " + pair + " pair installed"
-                  : "pseudo-localiser: Apertium is not installed (apt-get install apertium"
-                      + " apertium-eng-spa for real translations)";
-        }
-      }
-      default ->
-          throw new UsageException(
-              "unknown --backend '" + backend + "': use auto, apertium, libretranslate or pseudo");
-    }
-    if (!quiet) {
-      err.println("backend: " + why);
-    }
-    return t;
   }
 
   /** Reads {@code tenant=key} lines; blank lines and {@code #} comments are ignored. */

@@ -1,9 +1,9 @@
 package dev.fanout.cli;
 
-import dev.fanout.translate.ApertiumLocalTranslator;
-import dev.fanout.translate.PseudoTranslator;
 import dev.fanout.translate.Translator;
 import dev.fanout.translate.UpstreamServer;
+import dev.fanout.translate.backend.ApertiumLocalTranslator;
+import dev.fanout.translate.backend.PseudoTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fanout.translate.PseudoTranslator;
 import dev.fanout.translate.UpstreamServer;
+import dev.fanout.translate.backend.PseudoTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -232,6 +232,37 @@ class TranslateCommandTest {
     assertEquals(1, badKeys.code());
     assertTrue(badKeys.err().contains("line 2"), badKeys.err());
     assertFalse(badKeys.err().contains("secret"), "the bad line is not echoed");
+  }
+
+  /** A URL for --state is refused with what is accepted, never a local file named after it. */
+  @Test
+  void aStateUrlThatIsNotSupportedIsAUsageErrorAndCreatesNothing() throws IOException {
+    Path in = dir.resolve("in");
+    Files.createDirectories(in);
+    Files.writeString(in.resolve("a.txt"), "Hello.");
+    Path out = dir.resolve("o");
+    for (String state :
+        new String[] {
+          "postgresql://x/y", "postgresql://user:pw-s3cret@db:5432/fanout", "mysql://h/d"
+        }) {
+      Run r =
+          cli(
+              "translate",
+              in.toString(),
+              "--to",
+              "es",
+              "--out",
+              out.toString(),
+              "--backend",
+              "pseudo",
+              "--state",
+              state);
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("file path"), r.err());
+      assertFalse(r.err().contains("pw-s3cret"), "a password never reaches the output");
+      assertFalse(Files.exists(out), "nothing was created for " + state);
+      assertFalse(Files.exists(Path.of(state.substring(0, state.indexOf(':') + 1))), state);
+    }
   }
 
   @Test

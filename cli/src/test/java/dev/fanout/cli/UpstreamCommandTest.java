@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fanout.translate.LibreTranslateTranslator;
 import dev.fanout.translate.TranslationException;
 import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.backend.LibreTranslateTranslator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

@@ -1,16 +1,21 @@
 package dev.fanout.translate;
 
+import dev.fanout.translate.store.StateStore;
+
 /**
  * One item read from the input: a document to translate, or a problem that costs exactly that item
  * (a file that is not UTF-8, a malformed JSON line...). Both carry a stable {@link #key()} under
  * which the state store records the outcome.
  */
-public sealed interface InputItem permits InputItem.Document, InputItem.Problem {
+sealed interface InputItem permits InputItem.Document, InputItem.Problem {
   /** The state store's key: {@code f:<output path>} for files, {@code j:<name>:<id>} for lines. */
   String key();
 
   /** Where the item came from, for people: a path, or {@code path:line}. */
   String origin();
+
+  /** {@return the item as the state store names it} */
+  StateStore.Entry entry();
 
   /**
    * A document to translate.
@@ -36,7 +41,12 @@ public sealed interface InputItem permits InputItem.Document, InputItem.Problem 
       String text,
       TranslationRequest.Format format,
       boolean jsonl)
-      implements InputItem {}
+      implements InputItem {
+    @Override
+    public StateStore.Entry entry() {
+      return new StateStore.Entry(key, origin, output, id, line, tenant);
+    }
+  }
 
   /**
    * An input that could not become a document.
@@ -52,5 +62,15 @@ public sealed interface InputItem permits InputItem.Document, InputItem.Problem 
    */
   record Problem(
       String key, String origin, String output, String tenant, String reason, String message)
-      implements InputItem {}
+      implements InputItem {
+    @Override
+    public StateStore.Entry entry() {
+      return new StateStore.Entry(key, origin, output, null, 0, tenant);
+    }
+
+    /** {@return why this input failed, as the state store records it} */
+    StateStore.Failure failure() {
+      return new StateStore.Failure(reason, message);
+    }
+  }
 }

@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  *
  * <p>Not thread-safe: one thread iterates.
  */
-public final class Inputs implements Iterator<InputItem>, AutoCloseable {
+final class Inputs implements Iterator<InputItem>, AutoCloseable {
   /** The largest document file read whole; bigger ones are a problem item. */
   public static final long MAX_FILE_BYTES = 64L << 20;
 

@@ -18,7 +18,6 @@ import java.util.Objects;
  * @param ratePerTenant requests per second per tenant; 0 for no limit
  * @param retries retries per document after its first attempt, for transient failures
  * @param retryFailed send only the documents that failed in an earlier run
- * @param stateFile the state store (default {@code OUT/.fanout/state.db})
  * @param report where to write the JSON report (default {@code OUT/.fanout/report.json})
  * @param defaultKey the API key for tenants without their own, or null
  * @param tenantKeys API keys by tenant; never logged
@@ -37,7 +36,6 @@ public record JobOptions(
     double ratePerTenant,
     int retries,
     boolean retryFailed,
-    Path stateFile,
     Path report,
     String defaultKey,
     Map<String, String> tenantKeys,
@@ -69,9 +67,6 @@ public record JobOptions(
     }
     if (maxSegment < 100) {
       throw new IllegalArgumentException("segments must allow at least 100 characters");
-    }
-    if (stateFile == null) {
-      stateFile = out.resolve(".fanout").resolve("state.db");
     }
     if (report == null) {
       report = out.resolve(".fanout").resolve("report.json");
@@ -125,7 +120,6 @@ public record JobOptions(
     private double rate;
     private int retries = 4;
     private boolean retryFailed;
-    private Path stateFile;
     private Path report;
     private String defaultKey;
     private Map<String, String> tenantKeys = Map.of();
@@ -166,12 +160,6 @@ public record JobOptions(
     /** Send only what failed last time. */
     public Builder retryFailed(boolean v) {
       retryFailed = v;
-      return this;
-    }
-
-    /** The state store file. */
-    public Builder stateFile(Path v) {
-      stateFile = v;
       return this;
     }
 
@@ -222,7 +210,6 @@ public record JobOptions(
           rate,
           retries,
           retryFailed,
-          stateFile,
           report,
           defaultKey,
           tenantKeys,

@@ -19,7 +19,7 @@ import java.util.Optional;
  *
  * <p>The messages give lengths only, never any of the text, which may be confidential.
  */
-public final class Plausibility {
+final class Plausibility {
   /** Below this many code points the lower bound is not checked: short phrases vary too much. */
   static final int MIN_SOURCE_FOR_RATIO = 20;
 

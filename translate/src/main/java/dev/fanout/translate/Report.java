@@ -3,6 +3,7 @@ package dev.fanout.translate;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.fanout.translate.store.StateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

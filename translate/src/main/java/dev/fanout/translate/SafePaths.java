@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
  * Keeps every write inside the output directory, and makes every write atomic: a reader (or a
  * re-run after {@code kill -9}) sees the old file or the new one, never half of one.
  */
-public final class SafePaths {
+final class SafePaths {
   private SafePaths() {}
 
   /**

@@ -36,7 +36,7 @@ import java.util.Objects;
  * scans its own part of the text once, and the backward search for the last whitespace costs, over
  * a whole sentence, a small multiple of the sentence's length (10 MB split in about 0.1 to 0.3 s).
  */
-public final class Segmenter {
+final class Segmenter {
   /** The default segment size, in chars: what the common translation services accept at once. */
   public static final int DEFAULT_MAX = 4000;
 

@@ -1,34 +1,27 @@
 package dev.fanout.translate;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import dev.fanout.Batch;
 import dev.fanout.BatchListener;
 import dev.fanout.Channel;
 import dev.fanout.ChannelClosedException;
 import dev.fanout.FailedException;
-import dev.fanout.Outcome;
-import dev.fanout.RateLimiter;
 import dev.fanout.RetryPolicy;
 import dev.fanout.TaskGroup;
+import dev.fanout.translate.store.StateStore;
+import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,28 +29,42 @@ import java.util.concurrent.atomic.LongAdder;
  * each document that is not already done through a {@link Translator}, writes outputs atomically,
  * and records every document's outcome in a {@link StateStore} as it finishes.
  *
- * <p>Shapes: the documents are a collect-all {@link Batch} (one document's failure never cancels or
- * discards another; transient failures are retried with backoff, jitter and {@code Retry-After},
- * without holding a worker while they wait); each tenant has its own {@link RateLimiter}; the
- * writer and the progress reporter run beside the batch in a fail-fast {@link TaskGroup}, because a
- * state store that cannot record results must stop the job (its results would be sent again).
+ * <p>How one document flows (docs/architecture.md has the picture, docs/adr/0011 the reasons): the
+ * planner thread reads it and decides once what to do with it ({@link Plan}: send, skip as already
+ * done, not selected by {@code --retry-failed}, or an input problem). Only a document to send
+ * enters the collect-all {@link Batch}, through a bounded {@link Channel}; the {@link Sender} sends
+ * it segment by segment under its tenant's key and {@link dev.fanout.RateLimiter}, retried with
+ * backoff, jitter and {@code Retry-After} without holding a worker while it waits, and one
+ * document's failure never cancels or discards another. Every decision, sent or not, goes to the
+ * {@link Recorder}, which counts it, hands its row to the writer (one thread, writing batches of
+ * rows in one transaction each) and writes a JSON Lines record's line in input order. The writer,
+ * the planner and the progress reporter run beside the batch in a fail-fast {@link TaskGroup},
+ * because a state store that cannot record results must stop the job (its results would be sent
+ * again).
  *
  * <p>Resuming: a document already recorded as done, with the same text (SHA-256), languages and
  * backend, and (for files) an output still on disk, is skipped with no upstream call. With {@link
  * JobOptions#retryFailed()}, only documents whose last outcome was a failure are sent.
  *
- * <p>Interruption: interrupting the thread that called {@link #run()} stops the batch; every
- * outcome decided so far is recorded before {@code run} returns (with {@link Result#interrupted()}
- * true and the interrupt status set again).
+ * <p>Interruption: interrupting the thread that called {@link #run} stops the batch; every outcome
+ * decided so far is recorded before {@code run} returns (with {@link Result#interrupted()} true and
+ * the interrupt status set again).
+ *
+ * <p>Failure: a state store that fails ({@link StoreException}) or an output that cannot be written
+ * stops the run; {@code run} throws it once every thread has ended and every outcome decided before
+ * it was handed to the store.
  */
 public final class TranslateJob {
   /** Documents held at once (running or waiting for a retry) when workers are few. */
   static final int MAX_HELD = 1000;
 
+  /** JSON Lines records decided ahead of an earlier one still undecided, at most (memory bound). */
+  static final int MAX_JSONL_PENDING = 65_536;
+
   private final JobOptions options;
   private final Translator translator;
+  private final StateStore store;
   private final String settings;
-  private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
   private final Counters counters = new Counters();
 
   /** Live counts, for progress displays. All fields only grow. */
@@ -166,45 +173,18 @@ public final class TranslateJob {
       boolean interrupted,
       Path report) {}
 
-  /** What to do with one input item. */
-  enum Action {
-    SEND,
-    SKIP,
-    NOT_SELECTED,
-    PROBLEM
-  }
-
-  /** One item on its way through the batch; the task keeps its progress across retries here. */
-  static final class Work {
-    final InputItem item;
-    final Action action;
-    final String hash;
-    List<String> pieces;
-    String[] done;
-    long calls;
-    long chars;
-
-    Work(InputItem item, Action action, String hash) {
-      this.item = item;
-      this.action = action;
-      this.hash = hash;
-    }
-  }
-
-  /** An input problem, as the batch's failure for that item. */
-  static final class ProblemException extends Exception {
-    final InputItem.Problem problem;
-
-    ProblemException(InputItem.Problem problem) {
-      super(problem.message(), null, false, false);
-      this.problem = problem;
-    }
-  }
-
-  /** Creates a job; {@link #run()} runs it. The translator stays the caller's to close. */
-  public TranslateJob(JobOptions options, Translator translator) {
+  /**
+   * Creates a job; {@link #run} runs it. The translator and the store stay the caller's to close.
+   *
+   * @param options what to translate and how
+   * @param translator the backend
+   * @param store where outcomes are recorded (opened by {@link
+   *     dev.fanout.translate.store.StateStores#open}), held by this job alone while it runs
+   */
+  public TranslateJob(JobOptions options, Translator translator, StateStore store) {
     this.options = options;
     this.translator = translator;
+    this.store = store;
     this.settings = options.from() + ">" + options.to() + "|" + translator.name();
   }
 
@@ -220,36 +200,21 @@ public final class TranslateJob {
    *     once at the end; may be null
    * @param period how often to call it
    * @return what the run did
-   * @throws IOException when the output directory or the lock cannot be created
-   * @throws SqliteStateStore.StoreException when the state store fails (fatal: the job stops)
-   * @throws IllegalStateException when another job holds the same state store
+   * @throws IOException when the output directory, an output or the report cannot be written
+   * @throws StoreException when the state store fails (fatal: the job stops)
    */
   public Result run(Runnable progress, Duration period) throws IOException {
     long start = System.nanoTime();
     Files.createDirectories(options.out());
-    Path stateDir = options.stateFile().toAbsolutePath().getParent();
-    Files.createDirectories(stateDir);
-    Path lockFile = stateDir.resolve(options.stateFile().getFileName() + ".lock");
-    try (FileChannel lockChannel =
-            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock()) {
-      if (lock == null) {
-        throw new IllegalStateException(
-            "another fanout translate is using " + options.stateFile() + "; wait for it to end");
-      }
-      try (StateStore store = SqliteStateStore.open(options.stateFile())) {
-        return runLocked(store, progress, period, start);
-      }
-    }
-  }
-
-  private Result runLocked(StateStore store, Runnable progress, Duration period, long start)
-      throws IOException {
     long run = store.beginRun(options.toString() + " backend=" + translator.name());
     Channel<StateStore.Change> changes = Channel.buffered(4096);
-    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-    boolean interrupted = false;
-    RuntimeException batchFailure = null;
+    Channel<Sender.Work> work = Channel.buffered(Math.max(16, 2 * options.workers()));
+    JsonlOutputs jsonl = new JsonlOutputs(options.out(), MAX_JSONL_PENDING);
+    Recorder recorder =
+        new Recorder(run, settings, counters, changes, jsonl, options.maxServerDelay());
+    CountDownLatch finished = new CountDownLatch(1);
+    boolean interrupted;
+    RuntimeException failure = null;
     try (Inputs inputs = new Inputs(options.inputs(), options.out());
         TaskGroup group = TaskGroup.open()) {
       group.fork(
@@ -265,14 +230,23 @@ public final class TranslateJob {
       if (progress != null) {
         group.fork(
             () -> {
-              while (!finished.await(
-                  period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+              while (!finished.await(period.toMillis(), TimeUnit.MILLISECONDS)) {
                 progress.run();
               }
               return null;
             });
       }
-      Iterator<Work> work = plan(inputs, store);
+      Planner planner = new Planner(options, store, settings, jsonl);
+      CountDownLatch planned = new CountDownLatch(1);
+      group.fork(
+          () -> {
+            try {
+              plan(inputs, planner, recorder, work);
+            } finally {
+              planned.countDown();
+            }
+            return null;
+          });
       try {
         Batch.from(work)
             .concurrency(options.workers())
@@ -281,39 +255,52 @@ public final class TranslateJob {
             .maxHeld(Math.max(2 * options.workers(), MAX_HELD))
             .retry(retryPolicy())
             .listener(
-                new BatchListener<Work>() {
+                new BatchListener<Sender.Work>() {
                   @Override
                   public void retried(
-                      Work item, long index, int attempt, Exception failure, Duration delay) {
+                      Sender.Work item, long index, int attempt, Exception e, Duration delay) {
                     counters.retries.increment();
                   }
                 })
-            .run(this::process, (Outcome<Work, String> o) -> record(o, run, changes));
+            .run(new Sender(options, translator, counters), recorder::record);
+      } catch (ChannelClosedException e) {
+        failure = asRuntime(e.getCause()); // planning failed (the state store, most likely)
       } catch (RuntimeException e) {
-        batchFailure = e; // a sink that could not hand over (the writer failed): reported below
+        failure = e; // the sink could not record (the writer failed) or an output failed
       }
       interrupted = Thread.interrupted();
+      // Stop planning (a planner waiting to hand over a document, or for a JSON Lines place,
+      // gives up) and wait until it has recorded what it decided; then let the writer drain
+      // every record before it ends.
+      jsonl.stop();
+      work.closeWithError(new CancellationException("the run stopped"));
+      interrupted |= awaitUninterruptibly(planned);
       changes.close();
       finished.countDown();
       while (true) {
         try {
-          group.join(); // the writer drains every record first, even after an interrupt
+          group.join();
           break;
         } catch (InterruptedException e) {
           interrupted = true;
         }
       }
     } catch (FailedException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
+      jsonl.abandon();
+      throw asRuntime(e.getCause());
+    } catch (RuntimeException | Error e) {
+      jsonl.abandon();
       throw e;
     }
-    if (batchFailure != null) {
-      throw batchFailure;
+    if (failure != null) {
+      jsonl.abandon();
+      throw failure;
     }
-    for (String output : store.jsonlOutputs(run)) {
-      writeJsonl(store, output, run);
+    try {
+      jsonl.finish();
+    } catch (IOException e) {
+      jsonl.abandon();
+      throw e;
     }
     Result result =
         new Result(
@@ -346,6 +333,59 @@ public final class TranslateJob {
     return result;
   }
 
+  /**
+   * The planner thread: each input item is decided once; a document to send goes to the batch,
+   * everything else straight to the recorder. Never throws: a failure closes the batch's channel
+   * with it, so the batch lets the documents it holds finish and then rethrows it to {@code run}.
+   */
+  private void plan(Inputs inputs, Planner planner, Recorder recorder, Channel<Sender.Work> work) {
+    try {
+      while (inputs.hasNext()) {
+        InputItem item = inputs.next();
+        counters.read.increment();
+        Plan p = planner.plan(item);
+        if (p instanceof Plan.Send send) {
+          work.send(new Sender.Work(send));
+        } else {
+          recorder.record(p);
+        }
+      }
+      work.close();
+    } catch (ChannelClosedException | CancellationException e) {
+      // the run is stopping: what was planned and not handed over is simply not done
+    } catch (Throwable t) {
+      work.closeWithError(t);
+    }
+  }
+
+  /**
+   * Waits for {@code latch}; returns whether an interrupt came meanwhile (for the caller to keep).
+   */
+  private static boolean awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        return interrupted;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+  }
+
+  private static RuntimeException asRuntime(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    if (t instanceof IOException io) {
+      return new UncheckedIOException(io);
+    }
+    return new IllegalStateException(t);
+  }
+
   private RetryPolicy retryPolicy() {
     return RetryPolicy.attempts(options.retries() + 1)
         .backoff(options.initialBackoff(), Duration.ofSeconds(30))
@@ -355,265 +395,16 @@ public final class TranslateJob {
         .maxServerDelay(options.maxServerDelay());
   }
 
-  /** Decides, for each input item, whether to send, skip or report it. Runs on one thread. */
-  private Iterator<Work> plan(Inputs inputs, StateStore store) {
-    boolean firstRun = store.isEmpty(); // nothing recorded: no lookups needed
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return inputs.hasNext();
-      }
-
-      @Override
-      public Work next() {
-        InputItem item = inputs.next();
-        counters.read.increment();
-        if (item instanceof InputItem.Problem) {
-          return new Work(item, Action.PROBLEM, "");
-        }
-        InputItem.Document d = (InputItem.Document) item;
-        String hash = sha256(d.text());
-        Optional<StateStore.Prior> prior = firstRun ? Optional.empty() : store.lookup(d.key());
-        boolean doneBefore =
-            prior.isPresent()
-                && prior.get().status() == StateStore.Status.DONE
-                && hash.equals(prior.get().inputHash())
-                && settings.equals(prior.get().settings())
-                && (d.jsonl() || outputExists(d));
-        if (doneBefore) {
-          return new Work(item, Action.SKIP, hash);
-        }
-        if (options.retryFailed()
-            && !(prior.isPresent() && prior.get().status() == StateStore.Status.FAILED)) {
-          return new Work(item, Action.NOT_SELECTED, hash);
-        }
-        return new Work(item, Action.SEND, hash);
-      }
-    };
-  }
-
-  private boolean outputExists(InputItem.Document d) {
-    try {
-      return Files.isRegularFile(SafePaths.resolveInside(options.out(), d.output()));
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  /** The batch's task: one document. Returns the translation (JSON Lines) or null. */
-  private String process(Work w) throws Exception {
-    switch (w.action) {
-      case PROBLEM:
-        throw new ProblemException((InputItem.Problem) w.item);
-      case SKIP:
-      case NOT_SELECTED:
-        return null;
-      case SEND:
-        break;
-      default:
-        throw new AssertionError(w.action);
-    }
-    InputItem.Document d = (InputItem.Document) w.item;
-    if (w.pieces == null) {
-      w.pieces = Segmenter.split(d.text(), options.maxSegment());
-      w.done = new String[w.pieces.size()];
-    }
-    String key = options.keyFor(d.tenant());
-    RateLimiter limiter = limiterFor(d.tenant());
-    for (int i = 0; i < w.pieces.size(); i++) {
-      if (w.done[i] != null) {
-        continue; // translated by an earlier attempt: never sent twice
-      }
-      String piece = w.pieces.get(i);
-      int a = 0;
-      while (a < piece.length() && Character.isWhitespace(piece.charAt(a))) {
-        a++;
-      }
-      int b = piece.length();
-      while (b > a && Character.isWhitespace(piece.charAt(b - 1))) {
-        b--;
-      }
-      if (a == b) {
-        w.done[i] = piece;
-        continue;
-      }
-      String body = piece.substring(a, b);
-      if (limiter != null) {
-        limiter.acquire();
-      }
-      w.calls++;
-      w.chars += body.length();
-      counters.calls.increment();
-      counters.chars.add(body.length());
-      String answer =
-          translator.translate(
-              new TranslationRequest(body, options.from(), options.to(), d.format(), key));
-      Optional<String> problem = Plausibility.problem(body, answer);
-      if (problem.isPresent()) {
-        throw TranslationException.permanent(
-            "implausible_response",
-            200,
-            "segment " + (i + 1) + " of " + w.pieces.size() + ": " + problem.get(),
-            null);
-      }
-      w.done[i] = piece.substring(0, a) + answer + piece.substring(b);
-    }
-    String translated = String.join("", w.done);
-    w.pieces = null;
-    w.done = null;
-    if (d.jsonl()) {
-      return translated;
-    }
-    Path target = SafePaths.resolveInside(options.out(), d.output());
-    SafePaths.writeAtomically(target, translated.getBytes(StandardCharsets.UTF_8));
-    return null;
-  }
-
-  private RateLimiter limiterFor(String tenant) {
-    if (options.ratePerTenant() <= 0) {
-      return null;
-    }
-    return limiters.computeIfAbsent(tenant, t -> RateLimiter.perSecond(options.ratePerTenant()));
-  }
-
-  /** The sink: counts the outcome and hands its record to the writer (blocking when it lags). */
-  private void record(Outcome<Work, String> o, long run, Channel<StateStore.Change> changes) {
-    Work w = o.item();
-    StateStore.Change change;
-    if (o instanceof Outcome.Success<Work, String> s) {
-      if (w.action == Action.SKIP) {
-        counters.skipped.increment();
-        InputItem.Document d = (InputItem.Document) w.item;
-        change = new StateStore.Touch(d.key(), d.line(), run);
-      } else if (w.action == Action.NOT_SELECTED) {
-        counters.notSelected.increment();
-        return;
-      } else {
-        counters.translated.increment();
-        InputItem.Document d = (InputItem.Document) w.item;
-        change =
-            new StateStore.Put(
-                new StateStore.Row(
-                    d.key(),
-                    d.origin(),
-                    d.output(),
-                    d.id(),
-                    d.line(),
-                    d.tenant(),
-                    w.hash,
-                    settings,
-                    StateStore.Status.DONE,
-                    s.attempts(),
-                    null,
-                    null,
-                    w.calls,
-                    w.chars,
-                    s.value(),
-                    run));
-      }
-    } else {
-      Outcome.Failure<Work, String> f = (Outcome.Failure<Work, String>) o;
-      change = new StateStore.Put(failureRow(w, f, run));
-      counters.fail(((StateStore.Put) change).row().reason());
-    }
-    try {
-      changes.send(change);
-    } catch (InterruptedException e) {
-      // The caller is stopping the run: keep the record anyway (the writer is still draining).
-      Thread.currentThread().interrupt();
-      if (!changes.trySend(change)) {
-        throw new IllegalStateException("interrupted while recording " + w.item.key(), e);
-      }
-    } catch (ChannelClosedException e) {
-      throw new IllegalStateException("the state store writer stopped", e);
-    }
-  }
-
-  private StateStore.Row failureRow(Work w, Outcome.Failure<Work, String> f, long run) {
-    Exception e = f.error();
-    if (e instanceof ProblemException p) {
-      InputItem.Problem pr = p.problem;
-      return new StateStore.Row(
-          pr.key(),
-          pr.origin(),
-          pr.output(),
-          null,
-          0,
-          pr.tenant(),
-          "",
-          settings,
-          StateStore.Status.FAILED,
-          0,
-          pr.reason(),
-          pr.message(),
-          0,
-          0,
-          null,
-          run);
-    }
-    InputItem.Document d = (InputItem.Document) w.item;
-    String reason;
-    String message;
-    if (e instanceof TranslationException t) {
-      reason = t.reason();
-      message = t.getMessage();
-      for (Throwable s : t.getSuppressed()) {
-        message = message + " (" + s.getMessage() + ")";
-      }
-      if (t.isTransient()
-          && t.retryAfter()
-              .filter(asked -> asked.compareTo(options.maxServerDelay()) > 0)
-              .isPresent()) {
-        reason = "retry_after_too_long"; // the policy refused to wait that long (maxServerDelay)
-      }
-    } else if (e instanceof java.util.concurrent.CancellationException
-        || e instanceof InterruptedException) {
-      reason = "cancelled";
-      message = "the run was stopped before this document finished";
-    } else if (e instanceof java.util.concurrent.TimeoutException) {
-      reason = "timeout";
-      message = String.valueOf(e.getMessage());
-    } else if (e instanceof IOException) {
-      reason = "output_error";
-      message = "cannot write the output: " + e;
-    } else {
-      reason = "internal_error";
-      message = e.toString();
-    }
-    if (f.attempts() > 1) {
-      message = message + " (after " + f.attempts() + " attempts)";
-    }
-    return new StateStore.Row(
-        d.key(),
-        d.origin(),
-        d.output(),
-        d.id(),
-        d.line(),
-        d.tenant(),
-        w.hash,
-        settings,
-        StateStore.Status.FAILED,
-        f.attempts(),
-        reason,
-        message,
-        w.calls,
-        w.chars,
-        null,
-        run);
-  }
-
   /** Writes records in batches: one transaction per batch of up to 512. */
   private static void writeLoop(StateStore store, Channel<StateStore.Change> changes)
       throws InterruptedException {
     List<StateStore.Change> batch = new ArrayList<>(512);
     while (true) {
-      StateStore.Change first;
-      try {
-        first = changes.receive();
-      } catch (ChannelClosedException e) {
+      Optional<StateStore.Change> first = changes.receiveOrClosed();
+      if (first.isEmpty()) {
         return;
       }
-      batch.add(first);
+      batch.add(first.get());
       boolean closed = false;
       try {
         StateStore.Change more;
@@ -642,49 +433,6 @@ public final class TranslateJob {
       counters.expected = Inputs.count(options.inputs(), options.out());
     } catch (RuntimeException e) {
       // progress only: without a count the display shows no ETA
-    }
-  }
-
-  private void writeJsonl(StateStore store, String output, long run) throws IOException {
-    Path target = SafePaths.resolveInside(options.out(), output);
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), ".fanout-", ".tmp");
-    try {
-      try (java.io.Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-          JsonGenerator g = new JsonFactory().createGenerator(w)) {
-        g.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
-        try {
-          store.translations(
-              output,
-              run,
-              row -> {
-                try {
-                  g.writeStartObject();
-                  g.writeStringField("id", row.id());
-                  g.writeStringField("tenant", row.tenant());
-                  g.writeStringField("text", row.translation());
-                  g.writeEndObject();
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              });
-        } catch (java.io.UncheckedIOException e) {
-          throw e.getCause();
-        }
-        g.writeRaw('\n');
-      }
-      SafePaths.move(tmp, target);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  static String sha256(String text) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("SHA-256 is always present", e);
     }
   }
 }

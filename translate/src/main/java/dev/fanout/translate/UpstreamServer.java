@@ -393,7 +393,8 @@ public final class UpstreamServer implements AutoCloseable {
   }
 
   /**
-   * The base URI for clients, such as {@link LibreTranslateTranslator}.
+   * The base URI for clients, such as {@link
+   * dev.fanout.translate.backend.LibreTranslateTranslator}.
    *
    * @return {@code http://HOST:PORT/}, where HOST is the bind address, or {@code 127.0.0.1} when
    *     bound to every interface

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.translate.store.StateStore;
+import dev.fanout.translate.store.StateStores;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,8 +81,10 @@ class TranslateJobTest {
         .initialBackoff(Duration.ofMillis(1));
   }
 
-  private static TranslateJob.Result run(JobOptions o, Translator t) throws IOException {
-    return new TranslateJob(o, t).run(null, Duration.ofSeconds(1));
+  static TranslateJob.Result run(JobOptions o, Translator t) throws IOException {
+    try (StateStore store = StateStores.open(null, o.out())) {
+      return new TranslateJob(o, t, store).run(null, Duration.ofSeconds(1));
+    }
   }
 
   private JsonNode report() throws IOException {
@@ -120,6 +124,62 @@ class TranslateJobTest {
     }
     assertTrue(sawHtml, "the .html file is sent as HTML");
     assertEquals(5, report().get("documents").get("translated").asInt());
+  }
+
+  /**
+   * JSON Lines records are written as they are decided, in input order, even when the first one
+   * finishes last; a re-run sends nothing and writes the same bytes from the recorded translations;
+   * a record changed in the middle is the only one sent again.
+   */
+  @Test
+  void jsonLinesComeOutInInputOrderWhateverOrderTheyFinishIn() throws Exception {
+    int n = 40;
+    StringBuilder in = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      in.append("{\"id\":\"r").append(i).append("\",\"text\":\"record ").append(i).append("\"}\n");
+    }
+    write("docs.jsonl", in.toString());
+    CountDownLatch others = new CountDownLatch(n - 1);
+    Recording t = new Recording();
+    t.answer =
+        s -> {
+          if (s.equals("record 0")) {
+            try {
+              assertTrue(others.await(30, TimeUnit.SECONDS), "the others finished first");
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+          } else {
+            others.countDown();
+          }
+          return s.toUpperCase(java.util.Locale.ROOT);
+        };
+    TranslateJob.Result r = run(options().build(), t);
+    assertEquals(n, r.translated());
+    List<String> lines = Files.readAllLines(dir.resolve("out/docs.jsonl"));
+    assertEquals(n, lines.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals("r" + i, JSON.readTree(lines.get(i)).get("id").asText());
+      assertEquals("RECORD " + i, JSON.readTree(lines.get(i)).get("text").asText());
+    }
+    byte[] first = Files.readAllBytes(dir.resolve("out/docs.jsonl"));
+
+    Recording again = new Recording();
+    TranslateJob.Result r2 = run(options().build(), again);
+    assertEquals(n, r2.skipped());
+    assertEquals(0, again.requests.size(), "nothing sent twice");
+    assertTrue(
+        java.util.Arrays.equals(first, Files.readAllBytes(dir.resolve("out/docs.jsonl"))),
+        "the same bytes, from the recorded translations");
+
+    write("docs.jsonl", in.toString().replace("record 17", "record seventeen"));
+    Recording changed = new Recording();
+    TranslateJob.Result r3 = run(options().build(), changed);
+    assertEquals(List.of("record seventeen"), changed.texts());
+    assertEquals(n - 1, r3.skipped());
+    List<String> after = Files.readAllLines(dir.resolve("out/docs.jsonl"));
+    assertEquals("RECORD SEVENTEEN", JSON.readTree(after.get(17)).get("text").asText());
+    assertEquals("RECORD 18", JSON.readTree(after.get(18)).get("text").asText());
   }
 
   @Test

@@ -41,14 +41,14 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** {@link UpstreamServer} over real loopback sockets, driven by a plain {@link HttpClient}. */
-class UpstreamServerTest {
+public class UpstreamServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
   /** Tags each text with its target language: {@code [es] hello}. */
-  static final Translator TAG = translator(r -> "[" + r.to() + "] " + r.text());
+  public static final Translator TAG = translator(r -> "[" + r.to() + "] " + r.text());
 
-  static Translator translator(Function<TranslationRequest, String> f) {
+  public static Translator translator(Function<TranslationRequest, String> f) {
     return new Translator() {
       @Override
       public String name() {
@@ -63,7 +63,7 @@ class UpstreamServerTest {
   }
 
   /** A clock that moves only when told to. */
-  static final class ManualTicker implements Ticker {
+  public static final class ManualTicker implements Ticker {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
     @Override
@@ -76,7 +76,7 @@ class UpstreamServerTest {
       throw new UnsupportedOperationException("nothing parks on the server's clock");
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
       now.addAndGet(d.toNanos());
     }
   }

@@ -1,6 +1,10 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
+import dev.fanout.translate.Languages;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.TranslationRequest.Format;
+import dev.fanout.translate.Translator;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +35,7 @@ import java.util.Objects;
  * same indentation and the same leading and trailing whitespace as the input.
  *
  * <p>The output is never shorter than the input, and never more than four times as long (the worst
- * case being one-letter paragraphs), so it always passes {@link Plausibility}.
+ * case being one-letter paragraphs), so it always passes the job's plausibility check on answers.
  *
  * <p>Thread-safe: instances hold no state. The target language is not used. The work takes
  * microseconds per segment (several million chars a second), so interrupts are not checked: the

@@ -1,4 +1,6 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
+
+import dev.fanout.translate.Translator;
 
 /** The HTTP backends' {@link Translator#check()}: one GET of a cheap endpoint before a run. */
 final class HttpProbe {

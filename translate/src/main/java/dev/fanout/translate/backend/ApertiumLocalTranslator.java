@@ -1,5 +1,9 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
+import dev.fanout.translate.Languages;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.Translator;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.File;

@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fanout.translate.Background;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.TranslationRequest.Format;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

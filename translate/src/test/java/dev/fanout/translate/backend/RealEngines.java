@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;

@@ -1,7 +1,10 @@
-package dev.fanout.translate;
+package dev.fanout.translate.store;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -9,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +25,10 @@ import java.util.function.Consumer;
  * process being killed ({@code kill -9}) at any moment; a power cut may lose the last commits,
  * which a re-run then sends again. Each {@link #write} is one transaction, so a batch of outcomes
  * is recorded entirely or not at all.
+ *
+ * <p>One run at a time: {@link #open(Path)} takes an exclusive lock on a file beside the store
+ * ({@code state.db.lock}) and {@link #close()} releases it, so a second {@code fanout translate} on
+ * the same store fails at once with a message saying so, instead of interleaving its outcomes.
  *
  * <p>Errors: an {@link SQLException} (disk full, a corrupt file) is rethrown as {@link
  * StoreException}; the job treats it as fatal, because results it cannot record would be sent again
@@ -39,33 +45,52 @@ public final class SqliteStateStore implements StateStore {
   private final PreparedStatement put;
   private final PreparedStatement touch;
 
-  /** A failure of the store itself. */
-  public static final class StoreException extends RuntimeException {
-    StoreException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
+  private final FileChannel lockChannel;
+  private final FileLock runLock;
 
   /**
-   * Opens (creating when missing) the store at {@code file}.
+   * Opens (creating when missing) the store at {@code file} and takes the run lock.
    *
-   * @throws StoreException when the file cannot be opened or is not a fanout state store
+   * @throws StoreException when another run holds the store, or the file cannot be opened or is not
+   *     a fanout state store
    */
   public static SqliteStateStore open(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    FileChannel channel = null;
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
+      Files.createDirectories(parent);
+      channel =
+          FileChannel.open(
+              parent.resolve(file.getFileName() + ".lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // held by another run in this same process
       }
-      return new SqliteStateStore(file);
+      if (lock == null) {
+        throw new StoreException(
+            "another fanout translate is using " + file + "; wait for it to end", null);
+      }
+      return new SqliteStateStore(file, channel, lock);
     } catch (java.io.IOException e) {
-      throw new StoreException("cannot create the directory for " + file + ": " + e, e);
+      closeQuietly(channel);
+      throw new StoreException("cannot create or lock the state store " + file + ": " + e, e);
     } catch (SQLException e) {
+      closeQuietly(channel); // releases the lock
       throw new StoreException("cannot open state store " + file + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
     }
   }
 
-  private SqliteStateStore(Path file) throws SQLException {
+  private SqliteStateStore(Path file, FileChannel lockChannel, FileLock runLock)
+      throws SQLException {
+    this.lockChannel = lockChannel;
+    this.runLock = runLock;
     String url = "jdbc:sqlite:" + file.toAbsolutePath();
     writer = DriverManager.getConnection(url);
     Connection r = null;
@@ -100,7 +125,7 @@ public final class SqliteStateStore implements StateStore {
       reader = r;
       lookup =
           reader.prepareStatement(
-              "SELECT status, input_hash, settings FROM documents WHERE key = ?");
+              "SELECT status, input_hash, settings, translation FROM documents WHERE key = ?");
       put =
           writer.prepareStatement(
               "INSERT OR REPLACE INTO documents(key, origin, output, id, line, tenant, input_hash,"
@@ -164,7 +189,8 @@ public final class SqliteStateStore implements StateStore {
             new Prior(
                 "done".equals(rs.getString(1)) ? Status.DONE : Status.FAILED,
                 rs.getString(2),
-                rs.getString(3)));
+                rs.getString(3),
+                rs.getString(4)));
       }
     } catch (SQLException e) {
       throw new StoreException("cannot read the state store: " + e.getMessage(), e);
@@ -242,45 +268,6 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public void translations(String output, long run, Consumer<Row> each) {
-    readLock.lock();
-    try (PreparedStatement ps =
-        reader.prepareStatement(
-            "SELECT id, tenant, translation, line FROM documents WHERE run = ? AND output = ?"
-                + " AND status = 'done' AND translation IS NOT NULL ORDER BY line")) {
-      ps.setLong(1, run);
-      ps.setString(2, output);
-      ps.setFetchSize(1000);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          each.accept(
-              new Row(
-                  null,
-                  null,
-                  output,
-                  rs.getString(1),
-                  rs.getLong(4),
-                  rs.getString(2),
-                  null,
-                  null,
-                  Status.DONE,
-                  0,
-                  null,
-                  null,
-                  0,
-                  0,
-                  rs.getString(3),
-                  run));
-        }
-      }
-    } catch (SQLException e) {
-      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
-    } finally {
-      readLock.unlock();
-    }
-  }
-
-  @Override
   public void failures(long run, Consumer<Row> each) {
     query(
         "SELECT key, origin, output, id, line, tenant, input_hash, settings, status, attempts,"
@@ -288,28 +275,6 @@ public final class SqliteStateStore implements StateStore {
             + " WHERE run = ? AND status = 'failed' ORDER BY output, line, key",
         run,
         each);
-  }
-
-  @Override
-  public List<String> jsonlOutputs(long run) {
-    List<String> out = new ArrayList<>();
-    readLock.lock();
-    try (PreparedStatement ps =
-        reader.prepareStatement(
-            "SELECT DISTINCT output FROM documents WHERE run = ? AND key LIKE 'j:%'"
-                + " ORDER BY output")) {
-      ps.setLong(1, run);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new StoreException("cannot read the state store: " + e.getMessage(), e);
-    } finally {
-      readLock.unlock();
-    }
   }
 
   private void query(String sql, long run, Consumer<Row> each) {
@@ -356,6 +321,8 @@ public final class SqliteStateStore implements StateStore {
     try {
       closeQuietly(reader);
       closeQuietly(writer);
+      closeQuietly(runLock);
+      closeQuietly(lockChannel);
     } finally {
       readLock.unlock();
       writeLock.unlock();

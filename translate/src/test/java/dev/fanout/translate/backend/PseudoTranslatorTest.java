@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fanout.translate.TestAccess;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.TranslationRequest.Format;
 import java.util.List;
 import java.util.Optional;
@@ -215,7 +218,7 @@ class PseudoTranslatorTest {
           }
           assertEquals(count(source, token), count(out, token), token + " in " + where);
         }
-        assertEquals(Optional.empty(), Plausibility.problem(source, out), where);
+        assertEquals(Optional.empty(), TestAccess.plausibilityProblem(source, out), where);
         assertTrue(out.length() >= source.length(), where);
       }
     }
@@ -247,7 +250,7 @@ class PseudoTranslatorTest {
             "\uD83D\uDE00\n\n".repeat(500))) {
       for (Format format : Format.values()) {
         String out = pseudo.translate(new TranslationRequest(source, "en", "fr", format, null));
-        assertEquals(Optional.empty(), Plausibility.problem(source, out), source);
+        assertEquals(Optional.empty(), TestAccess.plausibilityProblem(source, out), source);
       }
     }
   }

@@ -1,6 +1,7 @@
-package dev.fanout.translate;
+package dev.fanout.translate.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,23 +21,34 @@ class SqliteStateStoreTest {
   @TempDir Path dir;
 
   private static StateStore.Row row(String key, long line, StateStore.Status status, long run) {
-    return new StateStore.Row(
-        key,
-        "in.jsonl:" + line,
-        "in.jsonl",
-        key.substring(key.lastIndexOf(':') + 1),
-        line,
-        "acme",
-        "hash-" + key,
-        "en>es|pseudo",
-        status,
-        1,
-        status == StateStore.Status.FAILED ? "rate_limited" : null,
-        status == StateStore.Status.FAILED ? "HTTP 429" : null,
-        1,
-        10,
-        status == StateStore.Status.DONE ? "text " + key : null,
-        run);
+    StateStore.Entry e =
+        new StateStore.Entry(
+            key,
+            "in.jsonl:" + line,
+            "in.jsonl",
+            key.substring(key.lastIndexOf(':') + 1),
+            line,
+            "acme");
+    StateStore.Cost cost = new StateStore.Cost(1, 1, 10);
+    return status == StateStore.Status.DONE
+        ? StateStore.Row.done(e, "hash-" + key, "en>es|pseudo", cost, "text " + key, run)
+        : StateStore.Row.failed(
+            e,
+            "hash-" + key,
+            "en>es|pseudo",
+            cost,
+            new StateStore.Failure("rate_limited", "HTTP 429"),
+            run);
+  }
+
+  /** (run, line) of a row, read straight from the SQLite file. */
+  private static String runAndLine(Path file, String key) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery("SELECT run, line FROM documents WHERE key = '" + key + "'")) {
+      return rs.next() ? rs.getLong(1) + "/" + rs.getLong(2) : "none";
+    }
   }
 
   @Test
@@ -58,8 +70,10 @@ class SqliteStateStoreTest {
       assertEquals(StateStore.Status.DONE, a.status());
       assertEquals("hash-j:in.jsonl:a", a.inputHash());
       assertEquals("en>es|pseudo", a.settings());
+      assertEquals("text j:in.jsonl:a", a.translation(), "a re-run writes it without sending it");
       StateStore.Prior b = s.lookup("j:in.jsonl:b").orElseThrow();
       assertEquals(StateStore.Status.FAILED, b.status());
+      assertNull(b.translation());
       List<String> failed = new ArrayList<>();
       s.failures(run, r -> failed.add(r.reason() + ": " + r.error()));
       assertEquals(List.of("rate_limited: HTTP 429"), failed);
@@ -68,8 +82,9 @@ class SqliteStateStoreTest {
   }
 
   @Test
-  void touchMovesARowIntoTheNewRunInItsNewLineOrder() {
-    try (StateStore s = SqliteStateStore.open(dir.resolve("state.db"))) {
+  void touchMovesARowIntoTheNewRunAtItsNewLine() throws Exception {
+    Path file = dir.resolve("state.db");
+    try (StateStore s = SqliteStateStore.open(file)) {
       long r1 = s.beginRun("one");
       s.write(
           List.of(
@@ -81,16 +96,16 @@ class SqliteStateStoreTest {
           List.of(
               new StateStore.Touch("j:in.jsonl:b", 1, r2),
               new StateStore.Put(row("j:in.jsonl:a", 2, StateStore.Status.DONE, r2))));
-      List<String> ids = new ArrayList<>();
-      s.translations("in.jsonl", r2, r -> ids.add(r.id()));
-      assertEquals(List.of("b", "a"), ids, "rows of this run, in their new line order");
+      assertEquals(r2 + "/1", runAndLine(file, "j:in.jsonl:b"), "touched: new run, new line");
+      assertEquals(r2 + "/2", runAndLine(file, "j:in.jsonl:a"), "replaced");
+      assertEquals(r1 + "/3", runAndLine(file, "j:in.jsonl:c"), "not seen in run two");
+      assertEquals("text j:in.jsonl:b", s.lookup("j:in.jsonl:b").orElseThrow().translation());
       List<String> failures = new ArrayList<>();
       s.failures(r1, r -> failures.add(r.id()));
       assertEquals(List.of("c"), failures);
       List<String> none = new ArrayList<>();
       s.failures(r2, r -> none.add(r.id()));
       assertEquals(List.of(), none, "run two recorded no failure");
-      assertEquals(List.of("in.jsonl"), s.jsonlOutputs(r2));
     }
   }
 
@@ -102,12 +117,23 @@ class SqliteStateStoreTest {
       st.execute("CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL)");
       st.execute("INSERT INTO meta VALUES ('schema', '99')");
     }
-    SqliteStateStore.StoreException e =
-        assertThrows(SqliteStateStore.StoreException.class, () -> SqliteStateStore.open(file));
+    StoreException e = assertThrows(StoreException.class, () -> SqliteStateStore.open(file));
     assertTrue(e.getMessage().contains("schema"), e.getMessage());
 
     Path garbage = dir.resolve("garbage.db");
     Files.writeString(garbage, "this is not a database, just text that is long enough to matter");
-    assertThrows(SqliteStateStore.StoreException.class, () -> SqliteStateStore.open(garbage));
+    assertThrows(StoreException.class, () -> SqliteStateStore.open(garbage));
+  }
+
+  @Test
+  void oneRunAtATime() {
+    Path file = dir.resolve("state.db");
+    try (StateStore first = SqliteStateStore.open(file)) {
+      StoreException e = assertThrows(StoreException.class, () -> SqliteStateStore.open(file));
+      assertTrue(e.getMessage().contains("another fanout translate is using"), e.getMessage());
+    }
+    try (StateStore again = SqliteStateStore.open(file)) {
+      assertTrue(again.isEmpty(), "closing released the lock");
+    }
   }
 }

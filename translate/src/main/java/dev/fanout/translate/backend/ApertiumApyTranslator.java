@@ -1,7 +1,11 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.translate.Languages;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.Translator;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

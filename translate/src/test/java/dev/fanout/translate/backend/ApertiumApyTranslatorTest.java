@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.fanout.testing.LoopbackServers;
+import dev.fanout.translate.Background;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.TranslationRequest.Format;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.fanout.testing.LoopbackServers;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.Translator;
+import dev.fanout.translate.UpstreamServer;
+import dev.fanout.translate.UpstreamServerTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,12 @@
-package dev.fanout.translate;
+package dev.fanout.translate.backend;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fanout.translate.Languages;
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.Translator;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -23,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link Translator} that calls a LibreTranslate server ({@code POST /translate}), or anything
- * that speaks its API, such as {@link UpstreamServer}.
+ * that speaks its API, such as {@code fanout upstream}.
  *
  * <p>Each call sends one JSON request {@code {"q", "source", "target", "format", "api_key"}} (no
  * {@code api_key} when the request has none; language codes in ISO 639-1 when {@link Languages}

@@ -1,0 +1,236 @@
+package dev.fanout.translate.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where every document's outcome is recorded as it finishes, so that a re-run (after a failure, a
+ * {@code kill -9} or a change to the inputs) sends only what is not already done. Open one with
+ * {@link StateStores#open(String, java.nio.file.Path)}; {@link SqliteStateStore} is the one
+ * implementation today, and the interface stays small so that other databases can follow
+ * (docs/adr/0011).
+ *
+ * <p>Failure: every method throws {@link StoreException} when the store itself fails (a full disk,
+ * a corrupt file, a lost connection); the job treats that as fatal, because outcomes it cannot
+ * record would be paid for again next time.
+ *
+ * <p>Threads: {@link #lookup} is called by the one thread that plans the run; {@link #write} by the
+ * one thread that writes outcomes; the others before or after the run. Implementations need not
+ * support more concurrency than that.
+ */
+public interface StateStore extends AutoCloseable {
+  /** Status of a recorded document. */
+  enum Status {
+    /** Translated; its output was written. */
+    DONE,
+    /** Not translated; {@link Row#reason()} says why. */
+    FAILED
+  }
+
+  /**
+   * Which document a row is about, and where it came from.
+   *
+   * @param key the document's stable key: {@code f:<output path>} for files, {@code j:<name>:<id>}
+   *     for JSON Lines records
+   * @param origin where it came from, for people: a path, or {@code path:line}
+   * @param output its output path, or its JSON Lines output file's name; null when unknown
+   * @param id its id (JSON Lines), or null
+   * @param line its line in a JSON Lines file (1-based), 0 for files
+   * @param tenant its tenant
+   */
+  record Entry(String key, String origin, String output, String id, long line, String tenant) {
+    /** Checks the components. */
+    public Entry {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(tenant, "tenant");
+    }
+  }
+
+  /**
+   * What a document cost in the run that recorded it.
+   *
+   * @param attempts attempts made (0 when nothing was sent)
+   * @param calls upstream requests made (a long document is several segments)
+   * @param chars characters sent upstream
+   */
+  record Cost(int attempts, long calls, long chars) {
+    /** Nothing sent. */
+    public static final Cost NONE = new Cost(0, 0, 0);
+  }
+
+  /**
+   * What the store knows about one document. Build one with {@link #done}, {@link #failed} or
+   * {@link #problem}.
+   *
+   * @param key the document's key ({@link Entry#key()})
+   * @param origin where it came from
+   * @param output its output path or JSON Lines file name
+   * @param id its id
+   * @param line its line in a JSON Lines file, 0 for files
+   * @param tenant its tenant
+   * @param inputHash SHA-256 of its text, hex; empty for input problems
+   * @param settings languages and backend it was translated with, e.g. {@code en>es|pseudo}
+   * @param status done or failed
+   * @param attempts attempts made in the run that recorded it
+   * @param reason for a failure, its short code; null when done
+   * @param error for a failure, the message; null when done
+   * @param calls upstream calls made for it in that run
+   * @param chars characters sent upstream for it in that run
+   * @param translation the translated text of a JSON Lines record (files keep theirs on disk), null
+   *     otherwise
+   * @param run the id of the last run that saw it
+   */
+  record Row(
+      String key,
+      String origin,
+      String output,
+      String id,
+      long line,
+      String tenant,
+      String inputHash,
+      String settings,
+      Status status,
+      int attempts,
+      String reason,
+      String error,
+      long calls,
+      long chars,
+      String translation,
+      long run) {
+
+    /**
+     * A document translated in run {@code run}.
+     *
+     * @param translation the text, for a JSON Lines record; null for a file (its output is on disk)
+     */
+    public static Row done(
+        Entry e, String inputHash, String settings, Cost cost, String translation, long run) {
+      return new Row(
+          e.key(),
+          e.origin(),
+          e.output(),
+          e.id(),
+          e.line(),
+          e.tenant(),
+          inputHash,
+          settings,
+          Status.DONE,
+          cost.attempts(),
+          null,
+          null,
+          cost.calls(),
+          cost.chars(),
+          translation,
+          run);
+    }
+
+    /** A document that was sent (or about to be) and failed for {@code reason}. */
+    public static Row failed(
+        Entry e, String inputHash, String settings, Cost cost, Failure failure, long run) {
+      return new Row(
+          e.key(),
+          e.origin(),
+          e.output(),
+          e.id(),
+          e.line(),
+          e.tenant(),
+          inputHash,
+          settings,
+          Status.FAILED,
+          cost.attempts(),
+          failure.reason(),
+          failure.message(),
+          cost.calls(),
+          cost.chars(),
+          null,
+          run);
+    }
+
+    /** An input that never became a document (not UTF-8, a malformed line...): nothing was sent. */
+    public static Row problem(Entry e, String settings, Failure failure, long run) {
+      return failed(e, "", settings, Cost.NONE, failure, run);
+    }
+  }
+
+  /**
+   * Why a document failed.
+   *
+   * @param reason a short stable code ({@code rate_limited}, {@code malformed_json}...)
+   * @param message what happened, in words; never an API key
+   */
+  record Failure(String reason, String message) {
+    /** Checks the components. */
+    public Failure {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /** A change to apply: a new outcome, or "seen again in this run, unchanged". */
+  sealed interface Change permits Put, Touch {}
+
+  /**
+   * Record an outcome (replacing what was there).
+   *
+   * @param row the outcome
+   */
+  record Put(Row row) implements Change {}
+
+  /**
+   * Mark a document as part of run {@code run} without changing its outcome (it was skipped as
+   * already done).
+   *
+   * @param key the document
+   * @param line its line now (lines move when a file is edited)
+   * @param run the current run
+   */
+  record Touch(String key, long line, long run) implements Change {}
+
+  /**
+   * Starts a run and returns its id (increasing).
+   *
+   * @param description the command's settings, for people reading the store (no API keys)
+   */
+  long beginRun(String description);
+
+  /** Records that run {@code run} ended, with its counts. */
+  void finishRun(long run, Map<String, Long> counts);
+
+  /**
+   * What a re-run needs to know about a recorded document.
+   *
+   * @param status its last outcome
+   * @param inputHash SHA-256 of the text it had then
+   * @param settings the languages and backend it was translated with
+   * @param translation its translation, for a JSON Lines record that is done (a re-run writes it to
+   *     the output again without sending it); null otherwise
+   */
+  record Prior(Status status, String inputHash, String settings, String translation) {}
+
+  /**
+   * What the store knows about {@code key}: called once per input document, so kept to what a
+   * re-run decides on.
+   *
+   * @return the prior outcome, or empty for a document never seen
+   */
+  Optional<Prior> lookup(String key);
+
+  /** True when no document was ever recorded (a first run needs no lookups). */
+  boolean isEmpty();
+
+  /** Applies {@code changes} together, atomically: all of them or none. */
+  void write(List<Change> changes);
+
+  /**
+   * Streams every failure recorded in run {@code run}, ordered by output and line, for the run's
+   * report: a run with a million failures reports them in a small heap.
+   */
+  void failures(long run, Consumer<Row> each);
+
+  /** Closes the store and releases its hold on it (another run may then open it). */
+  @Override
+  void close();
+}
