@@ -162,17 +162,18 @@ public final class TranslateCommand implements Callable<Integer> {
               .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
               .maxServerDelay(parseDuration(maxRetryAfter))
               .build();
-      StateStores.parse(state, out); // a bad --state is a usage error before anything starts
       backendChoice = Backends.choose(backend, url, options.from(), options.to());
     } catch (IllegalArgumentException | UsageException e) {
       err.println("fanout translate: " + e.getMessage());
       return 1;
     }
-    if (!quiet) {
-      err.println("backend: " + backendChoice.reason());
-    }
+    // A --state the build cannot open is a usage error (IllegalArgumentException), reported before
+    // anything else is said or started.
     try (Translator translator = backendChoice.translator();
         StateStore store = StateStores.open(state, out)) {
+      if (!quiet) {
+        err.println("backend: " + backendChoice.reason());
+      }
       try {
         translator
             .check()
