@@ -20,52 +20,64 @@ sealed interface InputItem permits InputItem.Document, InputItem.Problem {
   /**
    * A document to translate.
    *
-   * @param key the state key
-   * @param origin the input path (and line, for JSON Lines)
-   * @param output for a file, its output path relative to {@code --out}; for a JSON Lines record,
-   *     the output file's name ({@code <name>.jsonl})
-   * @param id the record's id (JSON Lines), or the output path (files)
-   * @param line the line number in a JSON Lines file (1-based), 0 for files
-   * @param tenant the tenant, {@code default} when the input names none
+   * @param entry its key, origin, output (for a file, its path relative to {@code --out}; for a
+   *     JSON Lines record, the output file's name {@code <name>.jsonl}), id (the record's id, or
+   *     the output path for a file), line (1-based in a JSON Lines file, 0 for files) and tenant
+   *     ({@code default} when the input names none)
    * @param text the text, never empty
    * @param format text or HTML
    * @param jsonl true for a JSON Lines record
    */
   record Document(
-      String key,
-      String origin,
-      String output,
-      String id,
-      long line,
-      String tenant,
-      String text,
-      TranslationRequest.Format format,
-      boolean jsonl)
+      StateStore.Entry entry, String text, TranslationRequest.Format format, boolean jsonl)
       implements InputItem {
     @Override
-    public StateStore.Entry entry() {
-      return new StateStore.Entry(key, origin, output, id, line, tenant);
+    public String key() {
+      return entry.key();
+    }
+
+    @Override
+    public String origin() {
+      return entry.origin();
+    }
+
+    String output() {
+      return entry.output();
+    }
+
+    String id() {
+      return entry.id();
+    }
+
+    long line() {
+      return entry.line();
+    }
+
+    String tenant() {
+      return entry.tenant();
     }
   }
 
   /**
    * An input that could not become a document.
    *
-   * @param key the state key (for a bad line, {@code j:<name>:#<line>})
-   * @param origin the input path (and line)
-   * @param output the output the item would have gone to, or null
-   * @param tenant the tenant if known, else {@code default}
+   * @param entry its key (for a bad line, {@code j:<name>:#<line>}), origin (the input path, and
+   *     line), the output it would have gone to (or null), and its tenant if known, else {@code
+   *     default}
    * @param reason a short stable code: {@code not_utf8}, {@code empty}, {@code malformed_json},
    *     {@code missing_field}, {@code duplicate_id}, {@code unsafe_id}, {@code unsafe_path}, {@code
    *     unreadable}, {@code unsupported_file}
    * @param message what is wrong, in words
    */
-  record Problem(
-      String key, String origin, String output, String tenant, String reason, String message)
-      implements InputItem {
+  record Problem(StateStore.Entry entry, String reason, String message) implements InputItem {
     @Override
-    public StateStore.Entry entry() {
-      return new StateStore.Entry(key, origin, output, null, 0, tenant);
+    public String key() {
+      return entry.key();
+    }
+
+    @Override
+    public String origin() {
+      return entry.origin();
     }
 
     /** {@return why this input failed, as the state store records it} */

@@ -3,6 +3,7 @@ package dev.fanout.translate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.translate.store.StateStore;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -246,7 +247,8 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
     }
     TranslationRequest.Format format =
         kind.equals("html") ? TranslationRequest.Format.HTML : TranslationRequest.Format.TEXT;
-    return new InputItem.Document(key, origin, output, output, 0, "default", text, format, false);
+    return new InputItem.Document(
+        new StateStore.Entry(key, origin, output, output, 0, "default"), text, format, false);
   }
 
   /**
@@ -343,7 +345,8 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
 
   private static InputItem.Problem problem(
       String key, String origin, String output, String reason, String message) {
-    return new InputItem.Problem(key, origin, output, "default", reason, message);
+    return new InputItem.Problem(
+        new StateStore.Entry(key, origin, output, null, 0, "default"), reason, message);
   }
 
   private static String describe(Exception e) {
@@ -433,10 +436,7 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
       if (!anyLine) {
         anyLine = true; // report once
         return new InputItem.Problem(
-            "f:" + output,
-            file.toString(),
-            output,
-            "default",
+            new StateStore.Entry("f:" + output, file.toString(), output, null, 0, "default"),
             "empty",
             "no JSON lines in the file");
       }
@@ -497,16 +497,15 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
       String key = "j:" + output + ":" + id;
       if (textNode == null || !textNode.isTextual()) {
         return new InputItem.Problem(
-            key,
-            file + ":" + lineNo,
-            output,
-            tenant,
+            new StateStore.Entry(key, file + ":" + lineNo, output, null, 0, tenant),
             "missing_field",
             "line " + lineNo + ": \"text\" is missing or not a string");
       }
       if (textNode.asText().isEmpty()) {
         return new InputItem.Problem(
-            key, file + ":" + lineNo, output, tenant, "empty", "line " + lineNo + ": empty text");
+            new StateStore.Entry(key, file + ":" + lineNo, output, null, 0, tenant),
+            "empty",
+            "line " + lineNo + ": empty text");
       }
       JsonNode formatNode = node.get("format");
       TranslationRequest.Format format =
@@ -514,7 +513,10 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
               ? TranslationRequest.Format.HTML
               : TranslationRequest.Format.TEXT;
       return new InputItem.Document(
-          key, file + ":" + lineNo, output, id, lineNo, tenant, textNode.asText(), format, true);
+          new StateStore.Entry(key, file + ":" + lineNo, output, id, lineNo, tenant),
+          textNode.asText(),
+          format,
+          true);
     }
 
     private InputItem lineProblem(String reason, String message) {
@@ -523,7 +525,10 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
 
     private InputItem lineProblem(String tenant, String reason, String message) {
       return new InputItem.Problem(
-          "j:" + output + ":#" + lineNo, file + ":" + lineNo, output, tenant, reason, message);
+          new StateStore.Entry(
+              "j:" + output + ":#" + lineNo, file + ":" + lineNo, output, null, 0, tenant),
+          reason,
+          message);
     }
 
     private static boolean isBlank(byte[] b, int len) {

@@ -114,18 +114,13 @@ public final class ApertiumApyTranslator implements Translator {
     }
     this.translateUri = URI.create(s.endsWith("/") ? s : s + "/").resolve("translate");
     this.timeout = timeout;
-    this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.client = Http.client(CONNECT_TIMEOUT);
   }
 
   /** Requests the server's language list ({@link Translator#check()}). */
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
-    return HttpProbe.get(client, translateUri.resolve("listPairs"));
+    return Http.probe(client, translateUri.resolve("listPairs"));
   }
 
   /** {@code apertium}. */

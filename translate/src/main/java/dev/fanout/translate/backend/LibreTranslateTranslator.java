@@ -119,18 +119,13 @@ public final class LibreTranslateTranslator implements Translator {
     this.endpoint = endpoint(baseUrl);
     this.connectTimeout = positive(connectTimeout, "connectTimeout");
     this.requestTimeout = positive(requestTimeout, "requestTimeout");
-    this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(this.connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.client = Http.client(this.connectTimeout);
   }
 
   /** Requests the server's language list ({@link Translator#check()}). */
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
-    return HttpProbe.get(client, endpoint.resolve("languages"));
+    return Http.probe(client, endpoint.resolve("languages"));
   }
 
   /** {@return {@code libretranslate}} */

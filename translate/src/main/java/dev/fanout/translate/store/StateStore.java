@@ -108,28 +108,29 @@ public interface StateStore extends AutoCloseable {
      */
     public static Row done(
         Entry e, String inputHash, String settings, Cost cost, String translation, long run) {
-      return new Row(
-          e.key(),
-          e.origin(),
-          e.output(),
-          e.id(),
-          e.line(),
-          e.tenant(),
-          inputHash,
-          settings,
-          Status.DONE,
-          cost.attempts(),
-          null,
-          null,
-          cost.calls(),
-          cost.chars(),
-          translation,
-          run);
+      return of(e, inputHash, settings, Status.DONE, cost, null, translation, run);
     }
 
     /** A document that was sent (or about to be) and failed for {@code reason}. */
     public static Row failed(
         Entry e, String inputHash, String settings, Cost cost, Failure failure, long run) {
+      return of(e, inputHash, settings, Status.FAILED, cost, failure, null, run);
+    }
+
+    /** An input that never became a document (not UTF-8, a malformed line...): nothing was sent. */
+    public static Row problem(Entry e, String settings, Failure failure, long run) {
+      return failed(e, "", settings, Cost.NONE, failure, run);
+    }
+
+    private static Row of(
+        Entry e,
+        String inputHash,
+        String settings,
+        Status status,
+        Cost cost,
+        Failure failure,
+        String translation,
+        long run) {
       return new Row(
           e.key(),
           e.origin(),
@@ -139,19 +140,14 @@ public interface StateStore extends AutoCloseable {
           e.tenant(),
           inputHash,
           settings,
-          Status.FAILED,
+          status,
           cost.attempts(),
-          failure.reason(),
-          failure.message(),
+          failure == null ? null : failure.reason(),
+          failure == null ? null : failure.message(),
           cost.calls(),
           cost.chars(),
-          null,
+          translation,
           run);
-    }
-
-    /** An input that never became a document (not UTF-8, a malformed line...): nothing was sent. */
-    public static Row problem(Entry e, String settings, Failure failure, long run) {
-      return failed(e, "", settings, Cost.NONE, failure, run);
     }
   }
 
