@@ -1,6 +1,7 @@
 package dev.fanout.search;
 
 import dev.fanout.Batch;
+import dev.fanout.BatchResult;
 import dev.fanout.FailedException;
 import dev.fanout.Outcome;
 import dev.fanout.Subtask;
@@ -84,8 +85,9 @@ final class FanOut {
   Partial partial(String query, Duration deadline) {
     List<Hits> hits = new ArrayList<>(backends.size());
     Map<String, String> errors = new LinkedHashMap<>();
-    for (Outcome<Backend, Hits> o :
-        Batch.of(backends).timeout(deadline).run(b -> search.search(b, query)).outcomes()) {
+    BatchResult<Backend, Hits> result =
+        Batch.of(backends).timeout(deadline).run(b -> search.search(b, query));
+    for (Outcome<Backend, Hits> o : result.outcomes()) {
       switch (o) {
         case Outcome.Success<Backend, Hits> s -> hits.add(s.value());
         case Outcome.Failure<Backend, Hits> f -> errors.put(f.item().name(), message(f.error()));
