@@ -86,29 +86,23 @@ class SearchServerCommandTest {
 
   @Test
   void aBadDeadlineIsAUsageErrorAndTimeoutSaysItIsDeprecated() {
-    StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err),
-            "search-server",
-            "--deadline",
-            "2x");
-    assertEquals(2, code, err.toString());
-    assertTrue(err.toString().contains("not a duration: '2x'"), err.toString());
+    Exit bad = run("search-server", "--deadline", "2x");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(bad.err().contains("not a duration: '2x'"), bad.err());
 
-    err = new StringWriter();
-    code =
-        Main.run(
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err),
-            "search-server",
-            "--timeout",
-            "0s",
-            "--backend",
-            "x"); // were the deadline lost, this would fail at once rather than start a server
-    assertEquals(1, code, err.toString());
-    assertTrue(err.toString().contains("--timeout is deprecated; use --deadline"), err.toString());
-    assertTrue(err.toString().contains("deadline must be positive"), err.toString());
+    // were the deadline lost, "--backend x" would fail at once rather than start a server
+    Exit old = run("search-server", "--timeout", "0s", "--backend", "x");
+    assertEquals(1, old.code(), old.err());
+    assertTrue(old.err().contains("--timeout is deprecated; use --deadline"), old.err());
+    assertTrue(old.err().contains("deadline must be positive"), old.err());
+  }
+
+  record Exit(int code, String err) {}
+
+  /** Runs a command that ends by itself. */
+  private static Exit run(String... args) {
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+    return new Exit(code, err.toString());
   }
 }

@@ -367,10 +367,7 @@ public final class SearchServer implements AutoCloseable {
      * naming them; a partial one answers what came back, the rest's errors saying "timed out".
      */
     public Builder deadline(Duration deadline) {
-      if (deadline.isNegative() || deadline.isZero()) {
-        throw new IllegalArgumentException("deadline must be positive");
-      }
-      this.deadline = deadline;
+      this.deadline = positive(deadline, "deadline");
       return this;
     }
 
@@ -379,11 +376,15 @@ public final class SearchServer implements AutoCloseable {
      * deadline, which bounds the whole call in any case). Running out is that backend's failure.
      */
     public Builder backendTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("backend timeout must be positive");
-      }
-      this.backendTimeout = timeout;
+      this.backendTimeout = positive(timeout, "backend timeout");
       return this;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
     }
 
     /**
