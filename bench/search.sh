@@ -213,7 +213,7 @@ if want 3; then
   done
   for u in "${urls[@]}"; do wait_port "$u"; done
   sport=$(free_port)
-  "$root/fanout" search-server --port "$sport" --timeout 10s \
+  "$root/fanout" search-server --port "$sport" --deadline 10s \
     --backend "docs=${urls[0]}" --backend "people=${urls[1]}" \
     --backend "projects=${urls[2]}" --backend "tags=${urls[3]}" >"$work/server.log" 2>&1 &
   pids+=($!)

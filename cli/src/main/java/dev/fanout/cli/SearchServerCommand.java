@@ -4,6 +4,7 @@ import dev.fanout.search.SearchBackendServer;
 import dev.fanout.search.SearchServer;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,11 +51,27 @@ public final class SearchServerCommand implements Callable<Integer> {
   List<String> backends = new ArrayList<>();
 
   @Option(
-      names = "--timeout",
-      defaultValue = "2s",
+      names = "--deadline",
+      converter = Durations.class,
       paramLabel = "DURATION",
-      description = "Whole-request deadline (default: ${DEFAULT-VALUE}).")
-  String timeout;
+      description =
+          "How long one search may take: then the calls still running are cancelled and a"
+              + " fail-fast search answers 504 naming them (default: 2s; 500ms, 2s, 1m).")
+  Duration deadline = Duration.ofSeconds(2); // not defaultValue: picocli would apply it last
+
+  // Not one option with two names: picocli's usage line would show the old one.
+  private boolean oldName;
+
+  @Option(
+      names = "--timeout",
+      hidden = true,
+      converter = Durations.class,
+      paramLabel = "DURATION",
+      description = "The old name of --deadline (deprecated).")
+  void timeout(Duration value) {
+    deadline = value;
+    oldName = true;
+  }
 
   @Override
   public Integer call() {
@@ -62,13 +79,13 @@ public final class SearchServerCommand implements Callable<Integer> {
       HELIDON.setLevel(Level.WARNING);
     }
     PrintWriter err = spec.commandLine().getErr();
+    if (oldName) {
+      err.println("fanout search-server: --timeout is deprecated; use --deadline");
+    }
     List<SearchBackendServer> embedded = new ArrayList<>();
     try {
       SearchServer.Builder b =
-          SearchServer.builder()
-              .port(port)
-              .bind(bind.address())
-              .timeout(TranslateCommand.parseDuration(timeout));
+          SearchServer.builder().port(port).bind(bind.address()).deadline(deadline);
       if (backends.isEmpty()) {
         for (String kind : SearchBackendServer.KINDS) {
           SearchBackendServer s = SearchBackendServer.builder(kind).port(0).start();

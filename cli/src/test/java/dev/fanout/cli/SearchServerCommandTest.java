@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.testing.AllowThreadsNamed;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** {@code fanout search-server} with no flags: the embedded default a new user starts. */
 // The Prometheus client starts one process-wide daemon scheduler thread on first use, by design.
@@ -65,5 +70,39 @@ class SearchServerCommandTest {
     assertTrue(
         server.err.toString().contains("built-in backend docs on http://127.0.0.1:"),
         server.err.toString());
+  }
+
+  @Test
+  void theDeadlineIsDeadlineOrItsDeprecatedNameTimeout() {
+    SearchServerCommand defaults = new SearchServerCommand();
+    new CommandLine(defaults).parseArgs();
+    assertEquals(Duration.ofSeconds(2), defaults.deadline);
+    for (String name : List.of("--deadline", "--timeout")) {
+      SearchServerCommand command = new SearchServerCommand();
+      new CommandLine(command).parseArgs(name, "300ms");
+      assertEquals(Duration.ofMillis(300), command.deadline, name);
+    }
+  }
+
+  @Test
+  void aBadDeadlineIsAUsageErrorAndTimeoutSaysItIsDeprecated() {
+    Exit bad = run("search-server", "--deadline", "2x");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(bad.err().contains("not a duration: '2x'"), bad.err());
+
+    // were the deadline lost, "--backend x" would fail at once rather than start a server
+    Exit old = run("search-server", "--timeout", "0s", "--backend", "x");
+    assertEquals(1, old.code(), old.err());
+    assertTrue(old.err().contains("--timeout is deprecated; use --deadline"), old.err());
+    assertTrue(old.err().contains("deadline must be positive"), old.err());
+  }
+
+  record Exit(int code, String err) {}
+
+  /** Runs a command that ends by itself. */
+  private static Exit run(String... args) {
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+    return new Exit(code, err.toString());
   }
 }

@@ -3,152 +3,89 @@ package dev.fanout.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fanout.Batch;
-import dev.fanout.BatchResult;
-import dev.fanout.FailedException;
-import dev.fanout.Outcome;
-import dev.fanout.Subtask;
-import dev.fanout.TaskGroup;
+import dev.fanout.search.FanOut.Backend;
+import dev.fanout.search.FanOut.Hits;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code GET /search?q=...}: asks every backend at once and answers with all their hits, or with an
  * error the moment one of them fails.
  *
- * <p><b>Fail-fast (the default).</b> The backends are a {@link TaskGroup}: the first backend to
- * fail (an error status, a body that is not a JSON array of hits, a refused connection, its own
- * timeout) makes the answer {@code 502 {"error": ..., "backend": ...}} as soon as the other calls
- * have been cancelled; cancelling interrupts their threads, which aborts their HTTP requests and
- * closes their connections, so no backend keeps working on an answer nobody will read. When the
+ * <p><b>Fail-fast (the default).</b> The backends are a {@link dev.fanout.TaskGroup}: the first
+ * backend to fail (an error status, a body that is not a JSON array of hits, a refused connection,
+ * its own timeout) makes the answer {@code 502 {"error": ..., "backend": ...}} as soon as the other
+ * calls have been cancelled; cancelling interrupts their threads, which aborts their HTTP requests
+ * and closes their connections, so no backend keeps working on an answer nobody will read. When the
  * whole-request deadline passes first, the answer is {@code 504} naming the backends still pending.
  * Pick this when a page missing one section would be wrong.
  *
- * <p><b>Partial ({@code &partial=true}).</b> The backends are a {@link Batch}: every backend gets
- * its chance until the deadline, and the answer ({@code 200}) has the sections that succeeded plus
- * {@code "errors": {backend: message}}; {@code 502} only when every backend failed. Pick this when
- * a degraded page beats an error page.
+ * <p><b>Partial ({@code &partial=true}).</b> The backends are a {@link dev.fanout.Batch}: every
+ * backend gets its chance until the deadline, and the answer ({@code 200}) has the sections that
+ * succeeded plus {@code "errors": {backend: message}}; {@code 502} only when every backend failed.
+ * Pick this when a degraded page beats an error page.
  *
  * <p>Bad queries (missing or blank {@code q}, over 512 characters) get {@code 400} with a message.
  * {@code GET /metrics} serves Prometheus text: requests by mode and status, a latency histogram,
  * backend failures by reason, and backend calls cancelled. The server binds loopback unless told
- * otherwise; {@link #close()} stops it and waits for its handler threads.
+ * otherwise; {@link #close()} stops it, cancels the searches in flight (they answer {@code 503})
+ * and waits for its handler threads.
  *
- * <p>It runs on Helidon's web server and web client, which read and write on the request's own
- * virtual thread.
+ * <p>The fan-out itself is {@link FanOut}; {@link BackendClient} makes the calls, on Helidon's web
+ * client, and the server is Helidon's web server: both read and write on the request's own virtual
+ * thread (ADR 0008). This class routes, maps each search's result to a status in one place, counts
+ * ({@link Metrics}) and owns the lifecycle.
  */
 public final class SearchServer implements AutoCloseable {
   /** The longest query accepted, in characters. */
   public static final int MAX_QUERY_CHARS = 512;
 
   /** The largest backend answer read, in bytes; a longer one is that backend's failure. */
-  public static final int MAX_BACKEND_BYTES = 4 << 20;
+  public static final int MAX_BACKEND_BYTES = BackendClient.MAX_BYTES;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] ERRORS_KEY = "\"errors\":".getBytes(StandardCharsets.US_ASCII);
 
-  private final WebServer server;
-  private final InetAddress bind;
-  private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
-  private final ExecutorService clientExecutor;
-  private final WebClient client;
   private final Map<String, URI> backends;
-  private final Duration timeout;
-  private final Duration backendTimeout;
+  private final Duration deadline;
+  private final Metrics metrics = new Metrics();
+  private final BackendClient client;
+  private final FanOut fanOut;
+  private final InetAddress bind;
+  private final WebServer server;
+  private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Counter requests;
-  private final Histogram latency;
-  private final Counter backendFailures;
-  private final Counter cancellations;
-
-  /** A backend failed; the message says how, in words. */
-  static final class BackendException extends Exception {
-    final String backend;
-    final String reason;
-
-    BackendException(String backend, String reason, String message, Throwable cause) {
-      super(message, cause);
-      this.backend = backend;
-      this.reason = reason;
-    }
-  }
 
   private SearchServer(Builder b) throws IOException {
-    this.backends = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.backends));
-    this.timeout = b.timeout;
-    this.backendTimeout = b.backendTimeout == null ? b.timeout : b.backendTimeout;
-    this.requests =
-        Counter.builder()
-            .name("fanout_search_requests_total")
-            .help("Search requests answered, by mode (failfast, partial) and HTTP status")
-            .labelNames("mode", "code")
-            .register(registry);
-    this.latency =
-        Histogram.builder()
-            .name("fanout_search_request_duration_seconds")
-            .help("Time from request to answer, by mode")
-            .labelNames("mode")
-            .classicOnly()
-            .classicUpperBounds(
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-            .withoutExemplars()
-            .register(registry);
-    this.backendFailures =
-        Counter.builder()
-            .name("fanout_search_backend_failures_total")
-            .help("Backend calls that failed, by backend and reason")
-            .labelNames("backend", "reason")
-            .register(registry);
-    this.cancellations =
-        Counter.builder()
-            .name("fanout_search_backend_cancelled_total")
-            .help("Backend calls cancelled because another backend failed or the deadline passed")
-            .labelNames("backend")
-            .register(registry);
-    // Helidon's client and server, not the JDK's: both block on the calling virtual thread, where
-    // the JDK's HttpClient hands each response between its own threads (ADR 0008 has the figures).
-    // Interrupting a call's thread closes its socket: the backend sees its client go.
-    this.clientExecutor =
-        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("search-client-", 0).factory());
+    this.backends = Collections.unmodifiableMap(new LinkedHashMap<>(b.backends));
+    this.deadline = b.deadline;
     this.client =
-        WebClient.builder()
-            .executor(clientExecutor)
-            .connectTimeout(backendTimeout)
-            .readTimeout(backendTimeout)
-            .followRedirects(false)
-            .build();
+        new BackendClient(b.backendTimeout == null ? b.deadline : b.backendTimeout, metrics);
+    List<Backend> named = new ArrayList<>();
+    backends.forEach((name, uri) -> named.add(new Backend(name, uri)));
+    this.fanOut = new FanOut(named, client);
     this.bind = b.bind;
     try {
       this.server =
@@ -166,7 +103,7 @@ public final class SearchServer implements AutoCloseable {
               .build()
               .start();
     } catch (RuntimeException e) {
-      clientExecutor.close();
+      client.close();
       throw new IOException("cannot listen on " + b.bind.getHostAddress() + ":" + b.port, e);
     }
   }
@@ -197,8 +134,8 @@ public final class SearchServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting requests, interrupts the ones in flight (their backend calls are cancelled) and
-   * waits for every handler thread to end. Idempotent.
+   * Stops accepting requests, interrupts the ones in flight (their backend calls are cancelled and
+   * they answer {@code 503}) and waits for every handler thread to end. Idempotent.
    */
   @Override
   public void close() {
@@ -222,47 +159,21 @@ public final class SearchServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      clientExecutor.shutdownNow();
+      client.close();
     }
   }
 
   // ------------------------------------------------------------------ handlers
 
+  /** A status and a JSON body. */
   private record Answer(int status, byte[] body) {
-    static Answer of(int status, JsonNode node) {
-      try {
-        return new Answer(status, JSON.writeValueAsBytes(node));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+    static Answer of(int status, JsonNode body) {
+      return new Answer(status, json(body));
     }
-  }
 
-  /** A backend's answer, checked to be a JSON array of hits, kept as the bytes it sent. */
-  private record Hits(byte[] json) {}
-
-  /** {"name": hits, ...} from the backends' own bytes (names are [a-z0-9_]: nothing to escape). */
-  private static byte[] sections(Map<String, Hits> hits, JsonNode errors) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-    out.write('{');
-    boolean first = true;
-    for (Map.Entry<String, Hits> h : hits.entrySet()) {
-      if (!first) {
-        out.write(',');
-      }
-      first = false;
-      out.writeBytes(('"' + h.getKey() + "\":").getBytes(StandardCharsets.US_ASCII));
-      out.writeBytes(h.getValue().json());
+    static Answer error(int status, String message) {
+      return of(status, JSON.createObjectNode().put("error", message));
     }
-    if (errors != null && !errors.isEmpty()) {
-      if (!first) {
-        out.write(',');
-      }
-      out.writeBytes("\"errors\":".getBytes(StandardCharsets.US_ASCII));
-      out.writeBytes(Answer.of(200, errors).body());
-    }
-    out.write('}');
-    return out.toByteArray();
   }
 
   private void handleSearch(ServerRequest req, ServerResponse res) {
@@ -273,224 +184,112 @@ public final class SearchServer implements AutoCloseable {
     Answer answer;
     try {
       if (closed.get()) {
-        answer = error(503, "the server is shutting down");
+        answer = Answer.error(503, "the server is shutting down");
       } else if (req.prologue().method() != Method.GET) {
-        answer = error(405, "use GET /search?q=words");
+        answer = Answer.error(405, "use GET /search?q=words");
       } else {
         Map<String, String> params = query(req.query().rawValue());
-        String q = params.get("q");
-        mode = "true".equalsIgnoreCase(params.get("partial")) ? "partial" : "failfast";
-        if (q == null || q.isBlank()) {
-          answer = error(400, "missing or empty q: ask /search?q=words");
-        } else if (q.length() > MAX_QUERY_CHARS) {
-          answer =
-              error(
-                  400,
-                  "q has "
-                      + q.length()
-                      + " characters; at most "
-                      + MAX_QUERY_CHARS
-                      + " are accepted");
-        } else {
-          // Encoded once here for the backends' URLs (GET <url>?q=...).
-          String query = "q=" + URLEncoder.encode(q.strip(), StandardCharsets.UTF_8);
-          answer = mode.equals("partial") ? partial(query) : failFast(query);
-        }
+        boolean partial = "true".equalsIgnoreCase(params.get("partial"));
+        mode = partial ? "partial" : "failfast";
+        answer = search(params.get("q"), partial);
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      answer = error(503, "the server is shutting down");
+      answer = Answer.error(503, "the server is shutting down");
     } catch (RuntimeException e) {
-      answer = error(500, "internal error: " + e.getClass().getSimpleName());
+      answer = Answer.error(500, "internal error: " + e.getClass().getSimpleName());
     } finally {
       handlers.remove(self);
       Thread.interrupted(); // close() interrupted this request: still answer it (503)
     }
     send(res, answer);
-    requests.labelValues(mode, Integer.toString(answer.status())).inc();
-    latency.labelValues(mode).observe((System.nanoTime() - start) / 1e9);
+    metrics.answered(mode, answer.status(), start);
   }
 
-  private Answer failFast(String query) throws InterruptedException {
-    Map<String, Subtask<Hits>> calls = new LinkedHashMap<>();
-    try (TaskGroup group = TaskGroup.open(TaskGroup.config().timeout(timeout))) {
-      for (Map.Entry<String, URI> b : backends.entrySet()) {
-        calls.put(b.getKey(), group.fork(() -> call(b.getKey(), b.getValue(), query)));
-      }
-      try {
-        group.join();
-      } catch (FailedException e) {
-        countCancelled(calls);
-        if (e.getCause() instanceof BackendException be) {
-          ObjectNode body = JSON.createObjectNode();
-          body.put("error", be.getMessage());
-          body.put("backend", be.backend);
-          return Answer.of(502, body);
-        }
-        if (e.getCause() instanceof TimeoutException) {
-          ObjectNode body = JSON.createObjectNode();
-          body.put("error", "no answer from every backend within " + human(timeout));
-          com.fasterxml.jackson.databind.node.ArrayNode pending = body.putArray("pending");
-          for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
-            if (c.getValue().state() != Subtask.State.SUCCEEDED) {
-              pending.add(c.getKey());
-            }
-          }
-          return Answer.of(504, body);
-        }
-        throw e;
-      }
+  private Answer search(String q, boolean partial) throws InterruptedException {
+    if (q == null || q.isBlank()) {
+      return Answer.error(400, "missing or empty q: ask /search?q=words");
     }
-    Map<String, Hits> hits = new LinkedHashMap<>();
-    for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
-      hits.put(c.getKey(), c.getValue().get());
+    if (q.length() > MAX_QUERY_CHARS) {
+      return Answer.error(
+          400, "q has " + q.length() + " characters; at most " + MAX_QUERY_CHARS + " are accepted");
     }
-    return new Answer(200, sections(hits, null));
+    // Encoded once here for every backend's URL (GET <url>?q=...).
+    String query = "q=" + URLEncoder.encode(q.strip(), StandardCharsets.UTF_8);
+    return answer(partial ? fanOut.partial(query, deadline) : fanOut.failFast(query, deadline));
   }
 
-  private void countCancelled(Map<String, Subtask<Hits>> calls) {
-    for (Map.Entry<String, Subtask<Hits>> c : calls.entrySet()) {
-      if (c.getValue().state() == Subtask.State.CANCELLED) {
-        cancellations.labelValues(c.getKey()).inc();
+  /** The one place a search's result becomes a status and a body. */
+  private Answer answer(FanOut.Result result) {
+    return switch (result) {
+      case FanOut.Found found -> new Answer(200, sections(found.sections(), Map.of()));
+      case FanOut.BackendFailed failed -> {
+        metrics.cancelled(failed.cancelled());
+        ObjectNode body = JSON.createObjectNode();
+        yield Answer.of(502, body.put("error", failed.error()).put("backend", failed.backend()));
       }
-    }
-  }
-
-  private Answer partial(String query) {
-    List<String> names = new ArrayList<>(backends.keySet());
-    BatchResult<String, Hits> r =
-        Batch.of(names).timeout(timeout).run(name -> call(name, backends.get(name), query));
-    Map<String, Hits> hits = new LinkedHashMap<>();
-    ObjectNode errors = JSON.createObjectNode();
-    int ok = 0;
-    for (Outcome<String, Hits> o : r.outcomes()) {
-      if (o instanceof Outcome.Success<String, Hits> s) {
-        hits.put(s.item(), s.value());
-        ok++;
-      } else {
-        Outcome.Failure<String, Hits> f = (Outcome.Failure<String, Hits>) o;
-        errors.put(f.item(), message(f.error()));
+      case FanOut.DeadlinePassed passed -> {
+        metrics.cancelled(passed.pending());
+        ObjectNode body = JSON.createObjectNode();
+        body.put("error", "no answer from every backend within " + FanOut.human(passed.deadline()));
+        body.set("pending", JSON.valueToTree(passed.pending()));
+        yield Answer.of(504, body);
       }
-    }
-    return new Answer(ok == 0 ? 502 : 200, sections(hits, errors));
-  }
-
-  private static String message(Exception e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-  }
-
-  /** One backend call: a JSON array of hits, or a {@link BackendException} saying what failed. */
-  private Hits call(String name, URI base, String query)
-      throws BackendException, InterruptedException {
-    URI uri = URI.create(base + (base.getRawQuery() == null ? "?" : "&") + query);
-    int status;
-    byte[] body;
-    try (HttpClientResponse resp = client.get().uri(uri).request()) {
-      status = resp.status().code();
-      body = status == 200 ? resp.inputStream().readNBytes(MAX_BACKEND_BYTES + 1) : null;
-    } catch (RuntimeException | IOException e) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new InterruptedException("cancelled"); // the interrupt closed the socket
-      }
-      if (causedBy(e, SocketTimeoutException.class)) {
-        throw fail(name, "timeout", name + ": no answer within " + human(backendTimeout), e);
-      }
-      if (causedBy(e, ConnectException.class)) {
-        throw fail(name, "connection", name + ": cannot connect to " + hostPort(base), e);
-      }
-      Throwable io = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
-      throw fail(name, "connection", name + ": " + io.getClass().getSimpleName(), e);
-    }
-    if (status != 200) {
-      throw fail(name, "status", name + ": HTTP " + status, null);
-    }
-    if (body.length > MAX_BACKEND_BYTES) {
-      throw fail(
-          name, "too_large", name + ": the answer is over " + MAX_BACKEND_BYTES + " bytes", null);
-    }
-    String problem = hitsProblem(body);
-    if (problem != null) {
-      throw fail(name, "bad_json", name + ": " + problem, null);
-    }
-    return new Hits(body);
-  }
-
-  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
+      case FanOut.Partial partial ->
+          new Answer(
+              partial.sections().isEmpty() ? 502 : 200,
+              sections(partial.sections(), partial.errors()));
+    };
   }
 
   /**
-   * Checks, without building a tree, that {@code body} is one JSON array of objects each with an
-   * {@code id} (a string or number) and a string {@code title}; returns what is wrong, or null.
+   * {@code {"name": hits, ..., "errors": {...}}} spliced from the backends' own bytes (names are
+   * {@code [a-z0-9_]}: nothing to escape); {@code errors} only when there are any.
    */
-  private static String hitsProblem(byte[] body) {
-    try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(body)) {
-      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-        return "the answer is not a JSON array of hits";
-      }
-      com.fasterxml.jackson.core.JsonToken t;
-      while ((t = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
-        if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-          return "a hit that is not an object";
-        }
-        boolean id = false;
-        boolean title = false;
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          com.fasterxml.jackson.core.JsonToken v = p.nextToken();
-          if (field.equals("id")) {
-            id = v.isScalarValue() && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
-          } else if (field.equals("title")) {
-            title = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING;
-          }
-          p.skipChildren();
-        }
-        if (!id || !title) {
-          return "a hit without a string title and an id";
-        }
-      }
-      if (p.nextToken() != null) {
-        return "the answer is not JSON: data after the array";
-      }
-      return null;
-    } catch (IOException e) {
-      return "the answer is not JSON";
+  private static byte[] sections(List<Hits> sections, Map<String, String> errors) {
+    byte[] errorsJson = errors.isEmpty() ? null : json(errors);
+    int size = 2 + (errorsJson == null ? 0 : ERRORS_KEY.length + errorsJson.length + 1);
+    for (Hits h : sections) {
+      size += h.backend().length() + h.json().length + 4;
     }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size); // never grows
+    out.write('{');
+    for (Hits h : sections) {
+      if (out.size() > 1) {
+        out.write(',');
+      }
+      out.writeBytes(('"' + h.backend() + "\":").getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(h.json());
+    }
+    if (errorsJson != null) {
+      if (out.size() > 1) {
+        out.write(',');
+      }
+      out.writeBytes(ERRORS_KEY);
+      out.writeBytes(errorsJson);
+    }
+    out.write('}');
+    return out.toByteArray();
   }
 
-  private BackendException fail(String name, String reason, String message, Throwable cause) {
-    backendFailures.labelValues(name, reason).inc();
-    return new BackendException(name, reason, message, cause);
+  private static byte[] json(Object value) {
+    try {
+      return JSON.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // strings and maps of strings always serialise
+    }
   }
 
   private void handleMetrics(ServerRequest req, ServerResponse res) {
     if (req.prologue().method() != Method.GET) {
-      send(res, error(405, "use GET /metrics"));
+      send(res, Answer.error(405, "use GET /metrics"));
       return;
     }
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try {
-      PrometheusTextFormatWriter.create().write(buf, registry.scrape());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
-    }
-    res.header(HeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
-    res.send(buf.toByteArray());
+    res.header(HeaderNames.CONTENT_TYPE, Metrics.CONTENT_TYPE);
+    res.send(metrics.scrape());
   }
 
   private void handleOther(ServerRequest req, ServerResponse res) {
-    send(res, error(404, "not found: use GET /search?q=words or GET /metrics"));
-  }
-
-  private static Answer error(int status, String message) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("error", message);
-    return Answer.of(status, body);
+    send(res, Answer.error(404, "not found: use GET /search?q=words or GET /metrics"));
   }
 
   private static void send(ServerResponse res, Answer a) {
@@ -523,20 +322,12 @@ public final class SearchServer implements AutoCloseable {
     return params;
   }
 
-  private static String hostPort(URI u) {
-    return u.getHost() + ":" + u.getPort();
-  }
-
-  private static String human(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-  }
-
   /** Builds a {@link SearchServer}. */
   public static final class Builder {
     private final Map<String, URI> backends = new LinkedHashMap<>();
     private int port;
     private InetAddress bind = InetAddress.getLoopbackAddress();
-    private Duration timeout = Duration.ofSeconds(2);
+    private Duration deadline = Duration.ofSeconds(2);
     private Duration backendTimeout;
 
     Builder() {}
@@ -570,25 +361,30 @@ public final class SearchServer implements AutoCloseable {
       return this;
     }
 
-    /** The whole-request deadline (default 2 s). */
-    public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive");
-      }
-      this.timeout = timeout;
+    /**
+     * How long one search may take, from the fan-out's start to its answer (default 2 s). When it
+     * passes, the calls still running are cancelled and a fail-fast search answers {@code 504}
+     * naming them; a partial one answers what came back, the rest's errors saying "timed out".
+     */
+    public Builder deadline(Duration deadline) {
+      this.deadline = positive(deadline, "deadline");
       return this;
     }
 
     /**
      * How long one backend call may wait to connect, and for each read of its answer (default: the
-     * request's deadline, which bounds the whole call in any case).
+     * deadline, which bounds the whole call in any case). Running out is that backend's failure.
      */
     public Builder backendTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("backend timeout must be positive");
-      }
-      this.backendTimeout = timeout;
+      this.backendTimeout = positive(timeout, "backend timeout");
       return this;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive");
+      }
+      return d;
     }
 
     /**

@@ -11,15 +11,19 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A backend for tests, on a raw loopback socket so that it can see what a real server sees: it
  * reads each request, waits {@code delay}, then answers {@code status} with {@code body}; while it
  * waits it watches the socket, and records the moment the client closes the connection. One request
- * per connection ({@code Connection: close}).
+ * per connection ({@code Connection: close}). A backend made by {@link #after} starts its wait only
+ * once other latches have opened (another backend has received or answered a request), which orders
+ * the backends of a test without sleeping.
  */
 final class ScriptedBackend implements AutoCloseable {
   private final ServerSocket socket;
@@ -28,19 +32,24 @@ final class ScriptedBackend implements AutoCloseable {
   private final int status;
   private final String body;
   private final String okBody; // null, or what every request after the first gets, 200 at once
+  private final List<CountDownLatch> gates; // all open before a scripted answer's delay starts
   final Queue<Long> disconnectedAt = new ConcurrentLinkedQueue<>(); // System.nanoTime()
   final Queue<Long> answeredAt = new ConcurrentLinkedQueue<>();
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger open = new AtomicInteger();
+  final CountDownLatch received = new CountDownLatch(1); // opens when a request has been read
+  final CountDownLatch answered = new CountDownLatch(1); // opens when an answer has been written
   private final Queue<Thread> handlers = new ConcurrentLinkedQueue<>();
   private final Queue<Socket> sockets = new ConcurrentLinkedQueue<>();
 
   ScriptedBackend(Duration delay, int status, String body) throws IOException {
-    this(delay, status, body, null);
+    this(List.of(), delay, status, body, null);
   }
 
-  private ScriptedBackend(Duration delay, int status, String body, String okBody)
+  private ScriptedBackend(
+      List<CountDownLatch> gates, Duration delay, int status, String body, String okBody)
       throws IOException {
+    this.gates = List.copyOf(gates);
     this.delay = delay;
     this.status = status;
     this.body = body;
@@ -50,13 +59,31 @@ final class ScriptedBackend implements AutoCloseable {
   }
 
   static ScriptedBackend ok(Duration delay, String title) throws IOException {
-    return new ScriptedBackend(
-        delay, 200, "[{\"id\":\"1\",\"title\":\"" + title + "\",\"snippet\":\"\"}]");
+    return new ScriptedBackend(delay, 200, hits(title));
   }
 
   /** Answers its first request with {@code status} after {@code delay}, every later one 200. */
   static ScriptedBackend failFirst(Duration delay, int status, String title) throws IOException {
-    return new ScriptedBackend(delay, status, "{}", "[{\"id\":\"1\",\"title\":\"" + title + "\"}]");
+    return new ScriptedBackend(
+        List.of(), delay, status, "{}", "[{\"id\":\"1\",\"title\":\"" + title + "\"}]");
+  }
+
+  /**
+   * Answers every request with {@code status} and {@code body}, but only once every one of {@code
+   * gates} has opened (a latch that never opens: never, until the client goes or it is closed).
+   */
+  static ScriptedBackend after(List<CountDownLatch> gates, int status, String body)
+      throws IOException {
+    return new ScriptedBackend(gates, Duration.ZERO, status, body, null);
+  }
+
+  /** {@link #ok}'s answer, once every one of {@code gates} has opened. */
+  static ScriptedBackend okAfter(List<CountDownLatch> gates, String title) throws IOException {
+    return after(gates, 200, hits(title));
+  }
+
+  static String hits(String title) {
+    return "[{\"id\":\"1\",\"title\":\"" + title + "\",\"snippet\":\"\"}]";
   }
 
   URI uri() {
@@ -90,10 +117,20 @@ final class ScriptedBackend implements AutoCloseable {
         return;
       }
       boolean first = requests.incrementAndGet() == 1;
+      received.countDown();
       boolean scripted = first || okBody == null;
-      long until = System.nanoTime() + (scripted ? delay.toNanos() : 0);
+      long wait = scripted ? delay.toNanos() : 0;
+      boolean gated = scripted && !gates.isEmpty();
+      long until = System.nanoTime() + wait; // counted again once the gates open
       s.setSoTimeout(2);
-      while (System.nanoTime() < until && !s.isClosed()) {
+      while (!s.isClosed()) {
+        if (gated && gates.stream().allMatch(g -> g.getCount() == 0)) {
+          gated = false;
+          until = System.nanoTime() + wait;
+        }
+        if (!gated && System.nanoTime() - until >= 0) {
+          break;
+        }
         try {
           if (in.read() == -1) {
             disconnectedAt.add(System.nanoTime());
@@ -115,6 +152,7 @@ final class ScriptedBackend implements AutoCloseable {
       out.write(bytes);
       out.flush();
       answeredAt.add(System.nanoTime());
+      answered.countDown();
     } catch (IOException e) {
       disconnectedAt.add(System.nanoTime()); // reset by the client
     } finally {

@@ -83,7 +83,7 @@ class SearchServerTest {
                 .backend("people", p.uri())
                 .backend("projects", j.uri())
                 .backend("tags", t.uri())
-                .timeout(Duration.ofSeconds(10))
+                .deadline(Duration.ofSeconds(10))
                 .start();
         HttpClient c = HttpClient.newHttpClient()) {
       get(c, s.uri(), q("warm up")); // loads classes: the timed request measures the fan-out
@@ -117,7 +117,7 @@ class SearchServerTest {
             SearchServer.builder()
                 .backend("docs", d.uri())
                 .backend("people", p.uri())
-                .timeout(Duration.ofSeconds(5))
+                .deadline(Duration.ofSeconds(5))
                 .start();
         HttpClient c = HttpClient.newHttpClient()) {
       Reply first = get(c, s.uri(), q("ada"));
@@ -217,7 +217,7 @@ class SearchServerTest {
             SearchServer.builder()
                 .backend("docs", fast.uri())
                 .backend("tags", slow.uri())
-                .timeout(Duration.ofMillis(300))
+                .deadline(Duration.ofMillis(300))
                 .start();
         HttpClient c = HttpClient.newHttpClient()) {
       Reply r = get(c, s.uri(), q("x"));
