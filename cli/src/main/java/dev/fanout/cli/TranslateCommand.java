@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -118,11 +117,12 @@ public final class TranslateCommand implements Callable<Integer> {
   @Option(
       names = "--max-retry-after",
       defaultValue = "60s",
+      converter = Durations.class,
       paramLabel = "DURATION",
       description =
           "The longest Retry-After honoured (e.g. 60s, 5m); a server asking for longer fails the"
               + " document at once (default: ${DEFAULT-VALUE}).")
-  String maxRetryAfter;
+  Duration maxRetryAfter;
 
   @Option(names = "--retry-failed", description = "Send only the documents that failed last time.")
   boolean retryFailed;
@@ -160,7 +160,7 @@ public final class TranslateCommand implements Callable<Integer> {
               .report(report)
               .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
               .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
-              .maxServerDelay(parseDuration(maxRetryAfter))
+              .maxServerDelay(maxRetryAfter)
               .build();
       backendChoice = Backends.choose(backend, url, options.from(), options.to());
     } catch (IllegalArgumentException | UsageException e) {
@@ -270,27 +270,5 @@ public final class TranslateCommand implements Callable<Integer> {
       keys.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
     }
     return keys;
-  }
-
-  /** {@code 60s}, {@code 5m}, {@code 1h}, {@code 500ms}, or an ISO-8601 duration. */
-  static Duration parseDuration(String s) {
-    String v = s.strip().toLowerCase(Locale.ROOT);
-    try {
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      if (v.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-      }
-      if (v.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-      }
-      if (v.endsWith("h")) {
-        return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
-      }
-      return Duration.parse(s.strip().toUpperCase(Locale.ROOT));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a duration: '" + s + "' (use 500ms, 60s, 5m, 1h)");
-    }
   }
 }
