@@ -1,6 +1,6 @@
 package dev.fanout.cli;
 
-import dev.fanout.search.SearchBackendServer;
+import dev.fanout.fakes.SearchBackendServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +67,7 @@ public final class SearchBackendCommand implements Callable<Integer> {
       SearchBackendServer.Builder b =
           SearchBackendServer.builder(kind)
               .port(port)
-              .bindAddress(bind.address())
+              .bind(bind.address())
               .latency(Duration.ofMillis(latencyMs))
               .failRate(failRate);
       if (data != null) {

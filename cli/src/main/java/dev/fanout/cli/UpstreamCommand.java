@@ -1,9 +1,9 @@
 package dev.fanout.cli;
 
+import dev.fanout.fakes.UpstreamServer;
 import dev.fanout.translate.ApertiumLocalTranslator;
 import dev.fanout.translate.PseudoTranslator;
 import dev.fanout.translate.Translator;
-import dev.fanout.translate.UpstreamServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -111,10 +111,10 @@ public final class UpstreamCommand implements Callable<Integer> {
     Writer logFile = null;
     try (translator) {
       UpstreamServer.Builder b =
-          UpstreamServer.builder(translator)
+          UpstreamServer.builder(new TranslatorEngine(translator))
               .port(port)
-              .bindAddress(bind.address())
-              .errorRate(errorRate)
+              .bind(bind.address())
+              .failRate(errorRate)
               .latency(Duration.ofMillis(latencyMs));
       for (String l : limits) {
         int eq = l.lastIndexOf('=');

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link Translator} that calls a LibreTranslate server ({@code POST /translate}), or anything
- * that speaks its API, such as {@link UpstreamServer}.
+ * that speaks its API, such as {@code fanout upstream}.
  *
  * <p>Each call sends one JSON request {@code {"q", "source", "target", "format", "api_key"}} (no
  * {@code api_key} when the request has none; language codes in ISO 639-1 when {@link Languages}

@@ -1,4 +1,4 @@
-package dev.fanout.search;
+package dev.fanout.fakes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.fakes.SearchBackendServer.Hit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
