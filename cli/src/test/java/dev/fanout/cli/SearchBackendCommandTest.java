@@ -3,8 +3,6 @@ package dev.fanout.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,17 +46,9 @@ class SearchBackendCommandTest {
 
   @Test
   void aKindWithoutDataIsAOneLineErrorWithStatusOne() {
-    StringWriter err = new StringWriter();
-    int c =
-        Main.run(
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err),
-            "search-backend",
-            "--kind",
-            "wiki",
-            "--port",
-            "0");
-    assertEquals(1, c);
-    assertTrue(err.toString().contains("no bundled data for kind \"wiki\""), err.toString());
+    TranslateCommandTest.Run r =
+        TranslateCommandTest.cli("search-backend", "--kind", "wiki", "--port", "0");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("no bundled data for kind \"wiki\""), r.err());
   }
 }

@@ -1,8 +1,11 @@
 package dev.fanout.fakes;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -63,6 +66,9 @@ public abstract sealed class FakeServer implements AutoCloseable
    * Connections the kernel may queue before the server accepts them; 64 clients connect at once.
    */
   private static final int BACKLOG = 1024;
+
+  /** Reads request bodies and data, writes answers; shared, as Jackson's mappers are safe to. */
+  static final ObjectMapper JSON = new ObjectMapper();
 
   /** How long {@link #close()} waits for request threads before it gives up. */
   private static final long CLOSE_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -133,6 +139,31 @@ public abstract sealed class FakeServer implements AutoCloseable
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  /**
+   * Answers {@code body} as JSON, with headers only for {@code HEAD}. A client that went away (or a
+   * connection {@link #close()} closed) is not an error: there is nobody to answer.
+   *
+   * @param contentType the {@code Content-Type} header
+   * @param body anything Jackson can write
+   */
+  static void sendJson(HttpExchange exchange, int status, String contentType, Object body) {
+    try {
+      byte[] bytes = JSON.writeValueAsBytes(body);
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+      boolean head = exchange.getRequestMethod().equals("HEAD");
+      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+      if (!head) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    } catch (IOException e) {
+      // The client went away, or close() closed the connection: nobody to answer.
     }
   }
 
@@ -343,6 +374,14 @@ public abstract sealed class FakeServer implements AutoCloseable
      *     start-up fails (see the server's builder); nothing is left running then
      */
     public abstract FakeServer start() throws IOException;
+
+    /** {@code n} when it is 1 or more; otherwise an exception that names the setting. */
+    static int atLeastOne(String setting, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(setting + " must be at least 1: " + n);
+      }
+      return n;
+    }
   }
 
   private static InetAddress loopback() {

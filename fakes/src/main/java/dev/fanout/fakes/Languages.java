@@ -1,7 +1,6 @@
 package dev.fanout.fakes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
@@ -85,8 +84,8 @@ final class Languages {
    * The answer to {@code GET /languages}: {@code [{"code", "name", "targets"}]}, every language a
    * target of every other, as LibreTranslate lists them.
    */
-  static JsonNode json(ObjectMapper json) {
-    ArrayNode list = json.createArrayNode();
+  static JsonNode json() {
+    ArrayNode list = FakeServer.JSON.createArrayNode();
     NAMES.forEach(
         (code, name) -> {
           ObjectNode l = list.addObject();

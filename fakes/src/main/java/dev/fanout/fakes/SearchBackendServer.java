@@ -2,13 +2,11 @@ package dev.fanout.fakes;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -142,8 +140,6 @@ public final class SearchBackendServer extends FakeServer {
 
   private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private static final String SEARCH_SQL =
       "SELECT id, title, snippet(entries, 2, '"
           + HIGHLIGHT
@@ -258,10 +254,7 @@ public final class SearchBackendServer extends FakeServer {
      * @return this builder
      */
     Builder indexCopies(int copies) {
-      if (copies < 1) {
-        throw new IllegalArgumentException("indexCopies must be at least 1: " + copies);
-      }
-      this.indexCopies = copies;
+      this.indexCopies = atLeastOne("indexCopies", copies);
       return this;
     }
 
@@ -515,21 +508,7 @@ public final class SearchBackendServer extends FakeServer {
   }
 
   private static void send(HttpExchange exchange, int status, Object body) {
-    try {
-      byte[] bytes = JSON.writeValueAsBytes(body);
-      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
-    } catch (IOException e) {
-      // The client went away, or close() closed the connection: nobody to answer.
-    }
+    sendJson(exchange, status, "application/json; charset=utf-8", body);
   }
 
   /**

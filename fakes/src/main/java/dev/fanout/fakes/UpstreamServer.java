@@ -1,15 +1,12 @@
 package dev.fanout.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.fanout.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -111,9 +108,7 @@ public final class UpstreamServer extends FakeServer {
   /** The largest request body accepted; larger ones get 413. */
   static final int MAX_BODY_BYTES = 1 << 20;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  private static final JsonNode LANGUAGES_JSON = Languages.json(JSON);
+  private static final JsonNode LANGUAGES_JSON = Languages.json();
 
   private final Engine engine;
   private final Ticker ticker;
@@ -362,10 +357,7 @@ public final class UpstreamServer extends FakeServer {
      * @throws IllegalArgumentException if less than 1
      */
     public Builder maxCalls(int maxCalls) {
-      if (maxCalls < 1) {
-        throw new IllegalArgumentException("maxCalls must be at least 1: " + maxCalls);
-      }
-      this.maxCalls = maxCalls;
+      this.maxCalls = atLeastOne("maxCalls", maxCalls);
       return this;
     }
 
@@ -828,24 +820,10 @@ public final class UpstreamServer extends FakeServer {
 
   private void send(HttpExchange exchange, Reply reply) {
     count(byStatus, reply.status());
-    try {
-      byte[] bytes = JSON.writeValueAsBytes(reply.body());
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      if (reply.retryAfterSeconds() >= 0) {
-        exchange.getResponseHeaders().set("Retry-After", Long.toString(reply.retryAfterSeconds()));
-      }
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(reply.status(), head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write a JSON tree", e);
-    } catch (IOException e) {
-      // The client went away, or close() closed the connection: nobody to answer.
+    if (reply.retryAfterSeconds() >= 0) {
+      exchange.getResponseHeaders().set("Retry-After", Long.toString(reply.retryAfterSeconds()));
     }
+    sendJson(exchange, reply.status(), "application/json", reply.body());
   }
 
   private void logLine(

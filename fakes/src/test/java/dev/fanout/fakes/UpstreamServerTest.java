@@ -32,15 +32,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** {@link UpstreamServer} over real loopback sockets, driven by a plain {@link HttpClient}. */
 class UpstreamServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final Duration PATIENCE = Eventually.PATIENCE;
 
   /** Tags each text with its target language: {@code [es] hello}. */
   static final UpstreamServer.Engine TAG =
@@ -106,16 +104,6 @@ class UpstreamServerTest {
                     + "="
                     + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
-  }
-
-  /** Polls {@code condition} on this thread every 5 ms until it holds, failing after PATIENCE. */
-  static void await(BooleanSupplier condition, String what) {
-    Awaitility.await(what)
-        .pollInSameThread()
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(5))
-        .atMost(PATIENCE)
-        .until(condition::getAsBoolean);
   }
 
   @Test
@@ -520,7 +508,7 @@ class UpstreamServerTest {
               new UpstreamServer.Call("other", "third", 200)),
           server.calls());
 
-      await(() -> log.size() == 4, "4 log lines");
+      Eventually.await(() -> log.size() == 4, "4 log lines");
       for (String line : log) {
         assertFalse(line.contains(key), line);
         assertFalse(line.contains("first") || line.contains("second"), "no text: " + line);
@@ -579,7 +567,7 @@ class UpstreamServerTest {
               .build();
       CompletableFuture<HttpResponse<String>> inFlight =
           client.sendAsync(r, HttpResponse.BodyHandlers.ofString());
-      await(() -> server.totalRequests() == 1, "the server has the request");
+      Eventually.await(() -> server.totalRequests() == 1, "the server has the request");
       long start = System.nanoTime();
       server.close();
       ExecutionException e =
