@@ -53,8 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Cost</h2>
  *
- * One platform thread (the JDK server's dispatcher) while running, plus one virtual thread per
- * request in flight; nothing is pooled. Each server's class doc states what it holds besides.
+ * Two platform threads while running (the JDK server's dispatcher and its idle-connection timer),
+ * plus one virtual thread per request in flight; nothing is pooled. Each server's class doc states
+ * what it holds besides.
  *
  * <p>Why these live in a module of their own, and why they are not in {@code fanout-testing}:
  * {@code docs/adr/0010-test-servers-live-in-their-own-module.md}.

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>It is only a clock to read: nothing in this module parks on it, so {@link #parkUntil} throws.
  * To drive {@code fanout-core}'s own waiting (a {@code RateLimiter}), use a ticker that can wake
- * its waiters.
+ * its waiters. Nothing here blocks, so an interrupt changes nothing, and there is nothing to close.
  */
 public final class ManualTicker implements Ticker {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);

@@ -114,9 +114,10 @@ import java.util.regex.Pattern;
  *
  * Besides {@link FakeServer}'s threads: {@link Builder#start()} reads the data once and builds
  * every copy of the index before it binds the port (the bundled kinds have a few hundred entries
- * each), and each copy is an in-memory database about the size of its data. Measured with {@code
- * bench/search.sh} on 2 cores, 64 connections, one backend alone: 7,150 to 11,760 requests a
- * second, 5.3 to 8.5 ms at the median ({@code docs/benchmarks.md}).
+ * each), and each copy is an in-memory database about the size of its data. Measured by {@code
+ * bench/search.sh} on a shared 2-core machine, 64 connections to one built-in backend alone: 7,150
+ * to 11,760 requests a second depending on the kind, 5.3 to 8.5 ms at the median ({@code
+ * docs/benchmarks.md}, part 1).
  */
 public final class SearchBackendServer extends FakeServer {
 
