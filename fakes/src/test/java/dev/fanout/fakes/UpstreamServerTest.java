@@ -169,8 +169,7 @@ class UpstreamServerTest {
         assertEquals("en", r.source());
         assertEquals("es", r.target());
         assertEquals(UpstreamServer.Format.HTML, r.format());
-        // The server's engine never gets the client's key: Engine.translate has no parameter for
-        // it.
+        // The engine never gets the client's key: Engine.translate has no parameter for one.
       }
       assertEquals(1, server.totalRequests(), "an array is one request");
     }
