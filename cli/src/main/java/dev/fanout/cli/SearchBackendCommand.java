@@ -1,9 +1,8 @@
 package dev.fanout.cli;
 
-import dev.fanout.search.SearchBackendServer;
+import dev.fanout.fakes.SearchBackendServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +16,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Serves one kind of search data (docs, people, projects, tags) through a SQLite FTS5"
-          + " index: GET /?q=words answers a JSON array of hits {id, title, snippet}.",
+          + " index: GET /?q=words answers a JSON array of hits {id, title, snippet}; injected"
+          + " faults are 500s.",
       "Runs until interrupted (Ctrl-C)."
     })
 public final class SearchBackendCommand implements Callable<Integer> {
@@ -46,30 +46,14 @@ public final class SearchBackendCommand implements Callable<Integer> {
           "JSON Lines {\"id\",\"title\",\"body\"} to index (default: the bundled sample).")
   Path data;
 
-  @Option(
-      names = "--latency",
-      defaultValue = "0",
-      paramLabel = "MS",
-      description = "Milliseconds added to every answer (default: 0).")
-  long latencyMs;
-
-  @Option(
-      names = "--fail-rate",
-      defaultValue = "0",
-      paramLabel = "R",
-      description = "Fraction of requests answered 500 at random (default: 0).")
-  double failRate;
+  @Mixin FaultOptions faults;
 
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     try {
       SearchBackendServer.Builder b =
-          SearchBackendServer.builder(kind)
-              .port(port)
-              .bindAddress(bind.address())
-              .latency(Duration.ofMillis(latencyMs))
-              .failRate(failRate);
+          faults.applyTo(SearchBackendServer.builder(kind).port(port).bind(bind.address()));
       if (data != null) {
         b.data(data);
       }
@@ -81,7 +65,8 @@ public final class SearchBackendCommand implements Callable<Integer> {
                 + server.size()
                 + " entries) on "
                 + server.uri()
-                + "?q=words");
+                + "?q=words"
+                + faults.describe());
         err.flush();
         UntilStopped.await("fanout-search-backend");
       }

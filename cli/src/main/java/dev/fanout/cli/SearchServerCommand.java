@@ -1,6 +1,6 @@
 package dev.fanout.cli;
 
-import dev.fanout.search.SearchBackendServer;
+import dev.fanout.fakes.SearchBackendServer;
 import dev.fanout.search.SearchServer;
 import java.io.PrintWriter;
 import java.net.URI;

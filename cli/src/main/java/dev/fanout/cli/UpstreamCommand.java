@@ -1,7 +1,7 @@
 package dev.fanout.cli;
 
+import dev.fanout.fakes.UpstreamServer;
 import dev.fanout.translate.Translator;
-import dev.fanout.translate.UpstreamServer;
 import dev.fanout.translate.backend.ApertiumLocalTranslator;
 import dev.fanout.translate.backend.PseudoTranslator;
 import java.io.IOException;
@@ -10,7 +10,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +28,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Serves the LibreTranslate API (POST /translate, GET /languages) on loopback, with per-key"
-          + " rate limits (429 with Retry-After) and injected faults: an upstream to point"
-          + " `fanout translate --url` at, for demos and tests.",
+          + " rate limits (429 with Retry-After) and injected faults (500 or 503): an upstream to"
+          + " point `fanout translate --url` at, for demos and tests.",
       "Runs until interrupted (Ctrl-C)."
     })
 public final class UpstreamCommand implements Callable<Integer> {
@@ -66,19 +65,7 @@ public final class UpstreamCommand implements Callable<Integer> {
       description = "Answer 403 to this API key. Repeatable.")
   List<String> bans = new ArrayList<>();
 
-  @Option(
-      names = "--error-rate",
-      defaultValue = "0",
-      paramLabel = "R",
-      description = "Fraction of requests answered 500 or 503 at random (default: 0).")
-  double errorRate;
-
-  @Option(
-      names = "--latency",
-      defaultValue = "0",
-      paramLabel = "MS",
-      description = "Milliseconds added to every request (default: 0).")
-  long latencyMs;
+  @Mixin FaultOptions faults;
 
   @Option(
       names = "--log",
@@ -111,11 +98,10 @@ public final class UpstreamCommand implements Callable<Integer> {
     Writer logFile = null;
     try (translator) {
       UpstreamServer.Builder b =
-          UpstreamServer.builder(translator)
-              .port(port)
-              .bindAddress(bind.address())
-              .errorRate(errorRate)
-              .latency(Duration.ofMillis(latencyMs));
+          faults.applyTo(
+              UpstreamServer.builder(new TranslatorEngine(translator))
+                  .port(port)
+                  .bind(bind.address()));
       for (String l : limits) {
         int eq = l.lastIndexOf('=');
         if (eq <= 0) {
@@ -145,8 +131,7 @@ public final class UpstreamCommand implements Callable<Integer> {
                 + " (POST /translate, GET /languages), backend "
                 + translator.name()
                 + (limits.isEmpty() ? "" : ", limits " + limits.size())
-                + (errorRate > 0 ? ", error rate " + errorRate : "")
-                + (latencyMs > 0 ? ", latency " + latencyMs + " ms" : ""));
+                + faults.describe());
         err.flush();
         UntilStopped.await("fanout-upstream");
       } catch (InterruptedException e) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fanout.translate.UpstreamServer;
+import dev.fanout.fakes.UpstreamServer;
 import dev.fanout.translate.backend.PseudoTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,7 +80,9 @@ class TranslateCommandTest {
     Path keys = keys();
     Path out = dir.resolve("out");
     try (UpstreamServer upstream =
-        UpstreamServer.builder(new PseudoTranslator()).limit("key-globex-s3cret", 0).start()) {
+        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
+            .limit("key-globex-s3cret", 0)
+            .start()) {
       String[] args = {
         "translate",
         docs.toString(),
@@ -143,7 +145,9 @@ class TranslateCommandTest {
     Path docs = corpus(n);
     Path out = dir.resolve("out");
     try (UpstreamServer upstream =
-        UpstreamServer.builder(new PseudoTranslator()).latency(Duration.ofMillis(2)).start()) {
+        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
+            .latency(Duration.ofMillis(2))
+            .start()) {
       List<String> args =
           List.of(
               "translate",

@@ -74,6 +74,29 @@ class UpstreamCommandTest {
   }
 
   @Test
+  void theFailRateKeepsItsOldNameErrorRate() throws Exception {
+    for (String flag : new String[] {"--fail-rate", "--error-rate"}) {
+      RunningCommand server = RunningCommand.start("upstream", "--port", "0", flag, "1");
+      URI uri = URI.create(server.await(Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+/)")));
+      int code;
+      try (LibreTranslateTranslator client = new LibreTranslateTranslator(uri)) {
+        TranslationException e =
+            assertThrows(
+                TranslationException.class,
+                () ->
+                    client.translate(
+                        new TranslationRequest(
+                            "Hello.", "en", "es", TranslationRequest.Format.TEXT, null)));
+        assertTrue(e.status() == 500 || e.status() == 503, flag + ": " + e.status());
+      } finally {
+        code = server.stop();
+      }
+      assertEquals(0, code, server.err.toString());
+      assertTrue(server.err.toString().contains("fail rate 1.0"), server.err.toString());
+    }
+  }
+
+  @Test
   void aBadLimitIsAOneLineErrorWithStatusOne() {
     StringWriter err = new StringWriter();
     int c =

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.fakes.SearchBackendServer;
 import dev.fanout.testing.AllowThreadsNamed;
 import java.net.ServerSocket;
 import java.net.URI;

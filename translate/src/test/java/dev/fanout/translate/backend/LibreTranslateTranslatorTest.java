@@ -10,12 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.fanout.fakes.ManualTicker;
+import dev.fanout.fakes.UpstreamServer;
 import dev.fanout.testing.LoopbackServers;
 import dev.fanout.translate.TranslationException;
 import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.Translator;
-import dev.fanout.translate.UpstreamServer;
-import dev.fanout.translate.UpstreamServerTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,6 +49,10 @@ class LibreTranslateTranslatorTest {
   private static final String KEY = "sk-TOP-SECRET-4242";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The fake upstream's engine: tags each text with its target language, {@code [es] hello}. */
+  private static final UpstreamServer.Engine TAG =
+      (text, source, target, format) -> "[" + target + "] " + text;
+
   private static TranslationRequest request(String text, String key) {
     return new TranslationRequest(text, "en", "es", TranslationRequest.Format.TEXT, key);
   }
@@ -80,13 +84,8 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void translatesAndSendsTheKeyTextCodesAndFormat() throws Exception {
-    List<TranslationRequest> seen = new CopyOnWriteArrayList<>();
-    Translator backend =
-        UpstreamServerTest.translator(
-            r -> {
-              seen.add(r);
-              return "<" + r.format() + " " + r.from() + "->" + r.to() + "> " + r.text();
-            });
+    UpstreamServer.Engine backend =
+        (text, source, target, format) -> "<" + format + " " + source + "->" + target + "> " + text;
     try (UpstreamServer server = UpstreamServer.builder(backend).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       assertEquals("libretranslate", client.name());
@@ -112,7 +111,7 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void acceptsTheBaseUrlInEveryUsualSpelling() throws Exception {
-    try (UpstreamServer server = UpstreamServer.builder(UpstreamServerTest.TAG).start()) {
+    try (UpstreamServer server = UpstreamServer.builder(TAG).start()) {
       String base = "http://127.0.0.1:" + server.port();
       for (String url : List.of(base, base + "/", base + "/translate", base + "/translate/")) {
         try (LibreTranslateTranslator client = new LibreTranslateTranslator(URI.create(url))) {
@@ -137,9 +136,8 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void rateLimitedIsTransientWithRetryAfterAndOtherKeysAreUnaffected() throws Exception {
-    UpstreamServerTest.ManualTicker clock = new UpstreamServerTest.ManualTicker();
-    try (UpstreamServer server =
-            UpstreamServer.builder(UpstreamServerTest.TAG).limit(KEY, 2).ticker(clock).start();
+    ManualTicker clock = new ManualTicker();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).limit(KEY, 2).ticker(clock).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       client.translate(request("1", KEY));
       client.translate(request("2", KEY));
@@ -162,8 +160,7 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void aLimitOfZeroGivesALongRetryAfterUntilTheLimitIsLifted() throws Exception {
-    try (UpstreamServer server =
-            UpstreamServer.builder(UpstreamServerTest.TAG).limit(KEY, 0).start();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).limit(KEY, 0).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       TranslationException e = failure(client, request("x", KEY));
       assertEquals("rate_limited", e.reason());
@@ -177,7 +174,7 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void aBannedKeyIsForbiddenForGood() throws Exception {
-    try (UpstreamServer server = UpstreamServer.builder(UpstreamServerTest.TAG).ban(KEY).start();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).ban(KEY).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       TranslationException e = failure(client, request("x", KEY));
       assertFalse(e.isTransient());
@@ -191,10 +188,7 @@ class LibreTranslateTranslatorTest {
   @Test
   void injectedServerErrorsAreTransient() throws Exception {
     try (UpstreamServer server =
-            UpstreamServer.builder(UpstreamServerTest.TAG)
-                .errorRate(1.0)
-                .random(new Random(42))
-                .start();
+            UpstreamServer.builder(TAG).failRate(1.0).random(new Random(42)).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       boolean saw503 = false;
       for (int i = 0; i < 30; i++) {
@@ -216,7 +210,7 @@ class LibreTranslateTranslatorTest {
 
   @Test
   void badRequestsArePermanent() throws Exception {
-    try (UpstreamServer server = UpstreamServer.builder(UpstreamServerTest.TAG).start();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       TranslationException missingQ = failure(client, request("", KEY));
       assertFalse(missingQ.isTransient());
@@ -239,8 +233,7 @@ class LibreTranslateTranslatorTest {
   @Test
   void latencyIsFeltByTheClient() throws Exception {
     Duration latency = Duration.ofMillis(300);
-    try (UpstreamServer server =
-            UpstreamServer.builder(UpstreamServerTest.TAG).latency(latency).start();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).latency(latency).start();
         LibreTranslateTranslator client = new LibreTranslateTranslator(server.uri())) {
       long start = System.nanoTime();
       client.translate(request("x", KEY));
@@ -542,8 +535,7 @@ class LibreTranslateTranslatorTest {
   @Test
   void theKeyNeverShowsInToStringOrMessages() throws Exception {
     List<Throwable> seen = new ArrayList<>();
-    try (UpstreamServer server =
-            UpstreamServer.builder(UpstreamServerTest.TAG).limit(KEY, 0).ban("other").start();
+    try (UpstreamServer server = UpstreamServer.builder(TAG).limit(KEY, 0).ban("other").start();
         LibreTranslateTranslator client =
             new LibreTranslateTranslator(URI.create(server.uri() + "translate"))) {
       seen.add(failure(client, request("x", KEY)));

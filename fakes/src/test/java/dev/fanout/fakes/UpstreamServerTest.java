@@ -1,4 +1,4 @@
-package dev.fanout.translate;
+package dev.fanout.fakes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fanout.Ticker;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -33,53 +32,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** {@link UpstreamServer} over real loopback sockets, driven by a plain {@link HttpClient}. */
 public class UpstreamServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final Duration PATIENCE = Eventually.PATIENCE;
 
   /** Tags each text with its target language: {@code [es] hello}. */
-  public static final Translator TAG = translator(r -> "[" + r.to() + "] " + r.text());
+  static final UpstreamServer.Engine TAG =
+      (text, source, target, format) -> "[" + target + "] " + text;
 
-  public static Translator translator(Function<TranslationRequest, String> f) {
-    return new Translator() {
-      @Override
-      public String name() {
-        return "test";
-      }
-
-      @Override
-      public String translate(TranslationRequest request) {
-        return f.apply(request);
-      }
-    };
-  }
-
-  /** A clock that moves only when told to. */
-  public static final class ManualTicker implements Ticker {
-    private final AtomicLong now = new AtomicLong(1_000_000_000L);
-
-    @Override
-    public long nanoTime() {
-      return now.get();
-    }
-
-    @Override
-    public void parkUntil(Object blocker, long deadline) {
-      throw new UnsupportedOperationException("nothing parks on the server's clock");
-    }
-
-    public void advance(Duration d) {
-      now.addAndGet(d.toNanos());
-    }
-  }
+  /** What the engine was asked: the server's engine has no parameter for the client's key. */
+  record Seen(String text, String source, String target, UpstreamServer.Format format) {}
 
   record Answer(int status, HttpResponse<String> response, JsonNode body) {
     String error() {
@@ -140,16 +106,6 @@ public class UpstreamServerTest {
         .collect(Collectors.joining("&"));
   }
 
-  /** Polls {@code condition} on this thread every 5 ms until it holds, failing after PATIENCE. */
-  static void await(BooleanSupplier condition, String what) {
-    Awaitility.await(what)
-        .pollInSameThread()
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(5))
-        .atMost(PATIENCE)
-        .until(condition::getAsBoolean);
-  }
-
   @Test
   void translatesAJsonBody() throws Exception {
     try (UpstreamServer server = UpstreamServer.builder(TAG).start();
@@ -184,13 +140,12 @@ public class UpstreamServerTest {
 
   @Test
   void anArrayOfTextsIsAnsweredWithAnArray() throws Exception {
-    ConcurrentLinkedQueue<TranslationRequest> requests = new ConcurrentLinkedQueue<>();
-    Translator t =
-        translator(
-            r -> {
-              requests.add(r);
-              return r.text().toUpperCase(Locale.ROOT);
-            });
+    ConcurrentLinkedQueue<Seen> requests = new ConcurrentLinkedQueue<>();
+    UpstreamServer.Engine t =
+        (text, source, target, format) -> {
+          requests.add(new Seen(text, source, target, format));
+          return text.toUpperCase(Locale.ROOT);
+        };
     try (UpstreamServer server = UpstreamServer.builder(t).start();
         HttpClient client = HttpClient.newHttpClient()) {
       ObjectNode body = json("ignored", "k");
@@ -209,11 +164,12 @@ public class UpstreamServerTest {
               new UpstreamServer.Call("k", "two", 200),
               new UpstreamServer.Call("k", "three", 200)),
           server.calls());
-      for (TranslationRequest r : requests) {
-        assertEquals("en", r.from());
-        assertEquals("es", r.to());
-        assertEquals(TranslationRequest.Format.HTML, r.format());
-        assertEquals(null, r.apiKey(), "the server's translator never gets the client's key");
+      assertEquals(3, requests.size());
+      for (Seen r : requests) {
+        assertEquals("en", r.source());
+        assertEquals("es", r.target());
+        assertEquals(UpstreamServer.Format.HTML, r.format());
+        // The engine never gets the client's key: Engine.translate has no parameter for one.
       }
       assertEquals(1, server.totalRequests(), "an array is one request");
     }
@@ -395,9 +351,9 @@ public class UpstreamServerTest {
   }
 
   @Test
-  void anErrorRateOfOneFailsEveryRequestWith500Or503() throws Exception {
+  void aFailRateOfOneFailsEveryRequestWith500Or503() throws Exception {
     try (UpstreamServer server =
-            UpstreamServer.builder(TAG).errorRate(1.0).random(new Random(42)).start();
+            UpstreamServer.builder(TAG).failRate(1.0).random(new Random(42)).start();
         HttpClient client = HttpClient.newHttpClient()) {
       Set<Integer> statuses = new HashSet<>();
       for (int i = 0; i < 30; i++) {
@@ -421,7 +377,7 @@ public class UpstreamServerTest {
     List<List<Integer>> runs = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
       try (UpstreamServer server =
-              UpstreamServer.builder(TAG).errorRate(0.5).random(new Random(7)).start();
+              UpstreamServer.builder(TAG).failRate(0.5).random(new Random(7)).start();
           HttpClient client = HttpClient.newHttpClient()) {
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -436,24 +392,16 @@ public class UpstreamServerTest {
   }
 
   @Test
-  void translatorFailuresAreMappedToStatuses() throws Exception {
-    Translator failing =
-        new Translator() {
-          @Override
-          public String name() {
-            return "failing";
+  void engineRefusalsAreAnsweredWithTheirStatus() throws Exception {
+    UpstreamServer.Engine failing =
+        (text, source, target, format) -> {
+          if (text.equals("busy")) {
+            throw new UpstreamServer.Refusal(503, "busy");
           }
-
-          @Override
-          public String translate(TranslationRequest r) throws TranslationException {
-            if (r.text().equals("busy")) {
-              throw TranslationException.transientFailure("engine_error", 0, null, "busy", null);
-            }
-            if (r.text().equals("pair")) {
-              throw TranslationException.permanent("unsupported_pair", 0, "no en->es", null);
-            }
-            throw new IllegalStateException("boom");
+          if (text.equals("pair")) {
+            throw new UpstreamServer.Refusal(400, "no en->es");
           }
+          throw new IllegalStateException("boom");
         };
     try (UpstreamServer server = UpstreamServer.builder(failing).start();
         HttpClient client = HttpClient.newHttpClient()) {
@@ -465,6 +413,22 @@ public class UpstreamServerTest {
       assertEquals("no en->es", pair.error());
       assertEquals(500, postJson(client, server.uri(), json("other", "k")).status());
     }
+    UpstreamServer.Engine limited =
+        (text, source, target, format) -> {
+          throw text.equals("wait")
+              ? new UpstreamServer.Refusal(429, "slow down", Duration.ofMillis(1500))
+              : new UpstreamServer.Refusal(429, "slow down");
+        };
+    try (UpstreamServer server = UpstreamServer.builder(limited).start();
+        HttpClient client = HttpClient.newHttpClient()) {
+      Answer wait = postJson(client, server.uri(), json("wait", "k"));
+      assertEquals(429, wait.status());
+      assertEquals("slow down", wait.error());
+      assertEquals("2", wait.retryAfter(), "1.5 s, rounded up to whole seconds");
+      assertEquals("1", postJson(client, server.uri(), json("x", "k")).retryAfter());
+      assertEquals(2, server.rateLimited("k"));
+    }
+    assertThrows(IllegalArgumentException.class, () -> new UpstreamServer.Refusal(200, "ok"));
   }
 
   @Test
@@ -543,7 +507,7 @@ public class UpstreamServerTest {
               new UpstreamServer.Call("other", "third", 200)),
           server.calls());
 
-      await(() -> log.size() == 4, "4 log lines");
+      Eventually.await(() -> log.size() == 4, "4 log lines");
       for (String line : log) {
         assertFalse(line.contains(key), line);
         assertFalse(line.contains("first") || line.contains("second"), "no text: " + line);
@@ -602,7 +566,7 @@ public class UpstreamServerTest {
               .build();
       CompletableFuture<HttpResponse<String>> inFlight =
           client.sendAsync(r, HttpResponse.BodyHandlers.ofString());
-      await(() -> server.totalRequests() == 1, "the server has the request");
+      Eventually.await(() -> server.totalRequests() == 1, "the server has the request");
       long start = System.nanoTime();
       server.close();
       ExecutionException e =
@@ -624,27 +588,19 @@ public class UpstreamServerTest {
   }
 
   @Test
-  void closeInterruptsATranslatorThatIsWorking() throws Exception {
+  void closeInterruptsAnEngineThatIsWorking() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch interrupted = new CountDownLatch(1);
-    Translator blocking =
-        new Translator() {
-          @Override
-          public String name() {
-            return "blocking";
+    UpstreamServer.Engine blocking =
+        (text, source, target, format) -> {
+          entered.countDown();
+          try {
+            new CountDownLatch(1).await();
+          } catch (InterruptedException e) {
+            interrupted.countDown();
+            throw e;
           }
-
-          @Override
-          public String translate(TranslationRequest r) throws InterruptedException {
-            entered.countDown();
-            try {
-              new CountDownLatch(1).await();
-            } catch (InterruptedException e) {
-              interrupted.countDown();
-              throw e;
-            }
-            return "never";
-          }
+          return "never";
         };
     UpstreamServer server = UpstreamServer.builder(blocking).start();
     try (HttpClient client = HttpClient.newHttpClient()) {
@@ -671,7 +627,7 @@ public class UpstreamServerTest {
     assertThrows(IllegalArgumentException.class, () -> b.limit("k", -1));
     assertThrows(IllegalArgumentException.class, () -> b.limit("k", Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> b.limit("k", 2e6));
-    assertThrows(IllegalArgumentException.class, () -> b.errorRate(1.5));
+    assertThrows(IllegalArgumentException.class, () -> b.failRate(1.5));
     assertThrows(IllegalArgumentException.class, () -> b.latency(Duration.ofMillis(-1)));
     assertThrows(IllegalArgumentException.class, () -> b.port(70_000));
     assertThrows(NullPointerException.class, () -> UpstreamServer.builder(null));

@@ -1,42 +1,29 @@
-package dev.fanout.translate;
+package dev.fanout.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.fanout.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,19 +31,18 @@ import java.util.function.Consumer;
 
 /**
  * A LibreTranslate-compatible HTTP server for demos and tests: it answers {@code POST /translate}
- * with a {@link Translator} of your choice (the pseudo backend, or a lambda in a test) and can be
- * made to misbehave the ways real upstreams do: per-key rate limits (429 with {@code Retry-After}),
- * banned keys (403), injected 500/503 faults, and added latency. It counts what it receives so that
- * tests can check exactly which texts reached it, with which key.
+ * with an {@link Engine} of your choice (the pseudo backend through an adapter, or a lambda in a
+ * test) and can be made to misbehave the ways real upstreams do: per-key rate limits (429 with
+ * {@code Retry-After}), banned keys (403), injected 500/503 faults, and added latency. It counts
+ * what it receives so that tests can check exactly which texts reached it, with which key.
  *
  * {@snippet :
  * try (UpstreamServer server =
- *         UpstreamServer.builder(backend) // any Translator: the pseudo backend, a test's fake
- *             .limit("tenant-a", 5) // at most 5 requests from this key in any one second
- *             .errorRate(0.01)
- *             .start();
- *     Translator client = new LibreTranslateTranslator(server.uri())) {
- *   client.translate(new TranslationRequest("Hello", "en", "es", Format.TEXT, "tenant-a"));
+ *     UpstreamServer.builder((text, source, target, format) -> "[" + target + "] " + text)
+ *         .limit("tenant-a", 5) // at most 5 requests from this key in any one second
+ *         .failRate(0.01)
+ *         .start()) {
+ *   URI uri = server.uri(); // POST uri + "translate" {"q": "Hello", "source": "en", ...}
  * }
  * }
  *
@@ -68,7 +54,7 @@ import java.util.function.Consumer;
  *       {@code application/x-www-form-urlencoded} form (one {@code q}). Answers {@code
  *       {"translatedText": "..."}}, or an array of them when {@code q} was an array. {@code source}
  *       may be {@code auto}; {@code format} defaults to {@code text}; language codes may be ISO
- *       639-1 or 639-3 ({@link Languages}).
+ *       639-1 or 639-3 (the engine is given ISO 639-1).
  *   <li>{@code GET /languages}: a JSON list of {@code {"code", "name", "targets"}}.
  * </ul>
  *
@@ -77,9 +63,9 @@ import java.util.function.Consumer;
  * {@linkplain #ban banned} key; 429 {@code Slowdown: N per 1 second} with {@code Retry-After} for a
  * key over its limit; 400 for a missing or invalid parameter ({@code Invalid request: missing q
  * parameter}, {@code xx is not supported}); 500 or 503 (the latter with {@code Retry-After: 1}) for
- * an injected fault; then the translator's own failure, if any (see {@link #builder}). Requests
- * with no key are treated as coming from the key {@code ""}. Other paths answer 404, other methods
- * 405.
+ * an {@linkplain Builder#failRate injected fault}; then the engine's own {@link Refusal}, if any.
+ * Requests with no key are treated as coming from the key {@code ""}. Other paths answer 404, other
+ * methods 405.
  *
  * <h2>Rate limits</h2>
  *
@@ -93,20 +79,25 @@ import java.util.function.Consumer;
  * unlimited. Time comes from a {@link Ticker} ({@link Ticker#system()} by default) so tests can
  * move it by hand.
  *
- * <h2>Threads, failure, timeout, interruption</h2>
+ * <h2>Failure, interruption, close</h2>
  *
- * It runs the JDK's {@link HttpServer} with one virtual thread per exchange, bound to {@code
- * 127.0.0.1} unless told otherwise. {@link #close()} stops accepting, closes every connection
- * (requests still in flight, such as ones waiting out the {@linkplain Builder#latency latency}, are
- * aborted: their handler threads are interrupted and their clients see the connection close) and
- * waits for the handler threads to end. It applies no timeout of its own to requests. The JDK
- * server's idle-connection timer thread is cancelled by {@code close()} and ends moments later on
- * its own.
+ * As for every {@link FakeServer}: no timeout of its own, and {@link #close()} interrupts the
+ * requests in flight (one waiting out its latency, or inside the engine) and waits for their
+ * threads, so an engine must give up when interrupted. An engine's {@link RuntimeException} is a
+ * 500 for that request only, and is logged; the server keeps serving.
+ *
+ * <h2>Cost</h2>
+ *
+ * Besides {@link FakeServer}'s threads: a ring of {@code floor(perSecond)} times per limited key,
+ * three counters per key seen, and the {@link #calls()}, which hold every text received up to
+ * {@link Builder#maxCalls(int)} (1,000,000 by default: a long load test should lower it or call
+ * {@link #resetCounters()}). It has not been benchmarked on its own; {@code bench/translate.sh}
+ * runs {@code fanout translate} against it at 50 requests a second.
  *
  * <p>API keys never appear in its log lines or in {@code toString()}: they are shown as {@link
  * #keyId(String)}, a hash prefix. {@link #calls()} does hold the keys, for tests.
  */
-public final class UpstreamServer implements AutoCloseable {
+public final class UpstreamServer extends FakeServer {
 
   /** {@code Retry-After}, in seconds, for a key whose limit is 0. */
   public static final long BLOCKED_RETRY_AFTER_SECONDS = 3600;
@@ -117,17 +108,10 @@ public final class UpstreamServer implements AutoCloseable {
   /** The largest request body accepted; larger ones get 413. */
   static final int MAX_BODY_BYTES = 1 << 20;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNode LANGUAGES_JSON = Languages.json();
 
-  private static final Map<String, String> LANGUAGE_NAMES = languageNames();
-
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final Translator translator;
+  private final Engine engine;
   private final Ticker ticker;
-  private final Random random;
-  private final double errorRate;
-  private final Duration latency;
   private final Consumer<String> log;
   private final int maxCalls;
   private final Map<String, Window> limits = new ConcurrentHashMap<>();
@@ -140,8 +124,102 @@ public final class UpstreamServer implements AutoCloseable {
   private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
   private final AtomicInteger callCount = new AtomicInteger();
 
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final ReentrantLock closeLock = new ReentrantLock();
+  /**
+   * What the server translates with: one text at a time, on the request's virtual thread, never
+   * with the client's API key. {@code fanout upstream} adapts a {@code fanout translate} backend to
+   * it; a test passes a lambda.
+   */
+  @FunctionalInterface
+  public interface Engine {
+    /**
+     * Translates one text.
+     *
+     * @param text the text as received, never empty
+     * @param source the source language as ISO 639-1 ({@code en}), or {@code auto}
+     * @param target the target language as ISO 639-1, one the server lists
+     * @param format how the text is marked up
+     * @return the translation; null is answered with 500
+     * @throws Refusal to answer the request with the refusal's status and message
+     * @throws InterruptedException when {@link UpstreamServer#close()} interrupts the request; it
+     *     is dropped without an answer
+     */
+    String translate(String text, String source, String target, Format format)
+        throws Refusal, InterruptedException;
+  }
+
+  /** How a text to translate is marked up: the request's {@code format}. */
+  public enum Format {
+    /** Plain text ({@code "format": "text"}, the default). */
+    TEXT,
+    /** HTML ({@code "format": "html"}): tags are to be left alone. */
+    HTML
+  }
+
+  /**
+   * An {@link Engine}'s refusal to translate, answered as {@code {"error": message}} with its
+   * status: how a test makes the upstream fail the way a real engine does (400 for an unsupported
+   * pair, 503 for an overloaded engine...). Carries no stack trace.
+   */
+  public static final class Refusal extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** The status of the answer. */
+    private final int status;
+
+    /** The answer's {@code Retry-After}, or null for none. */
+    private final Duration retryAfter;
+
+    /**
+     * A refusal without {@code Retry-After}, except that a 429 always gets {@code Retry-After: 1}.
+     *
+     * @param status 400 to 599
+     * @param message the error the client sees
+     * @throws IllegalArgumentException if the status is not an error status
+     */
+    public Refusal(int status, String message) {
+      this(status, message, null);
+    }
+
+    /**
+     * A refusal that asks the client to wait.
+     *
+     * @param status 400 to 599
+     * @param message the error the client sees
+     * @param retryAfter sent as {@code Retry-After} in whole seconds, rounded up, at least 1; null
+     *     for none (a 429 then gets 1)
+     * @throws IllegalArgumentException if the status is not an error status, or retryAfter is
+     *     negative
+     */
+    public Refusal(int status, String message, Duration retryAfter) {
+      super(Objects.requireNonNull(message, "message"), null, false, false);
+      if (status < 400 || status > 599) {
+        throw new IllegalArgumentException("a refusal's status is 400 to 599: " + status);
+      }
+      if (retryAfter != null && retryAfter.isNegative()) {
+        throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
+      }
+      this.status = status;
+      this.retryAfter = retryAfter;
+    }
+
+    /** {@return the status of the answer, 400 to 599} */
+    public int status() {
+      return status;
+    }
+
+    /** {@return how long the answer asks the client to wait, if it does} */
+    public Optional<Duration> retryAfter() {
+      return Optional.ofNullable(retryAfter);
+    }
+
+    /** The {@code Retry-After} header's seconds, or -1 for none. */
+    long retryAfterSeconds() {
+      if (retryAfter == null) {
+        return status == 429 ? 1 : -1;
+      }
+      return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    }
+  }
 
   /**
    * One text received in a {@code POST /translate}: one per element when {@code q} was an array.
@@ -166,85 +244,56 @@ public final class UpstreamServer implements AutoCloseable {
   }
 
   private UpstreamServer(Builder b) throws IOException {
-    this.translator = b.translator;
+    super(b, "upstream");
+    this.engine = b.engine;
     this.ticker = b.ticker;
-    this.random = b.random;
-    this.errorRate = b.errorRate;
-    this.latency = b.latency;
     this.log = b.log;
     this.maxCalls = b.maxCalls;
     b.limits.forEach((key, perSecond) -> limits.put(key, new Window(perSecond)));
     banned.addAll(b.banned);
-    this.server = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), 0);
-    this.executor =
-        Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual()
-                .name("upstream-" + server.getAddress().getPort() + "-", 0)
-                .factory());
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
   }
 
   /**
-   * Starts configuring a server that translates with {@code translator}.
+   * Starts configuring a server that translates with {@code engine}.
    *
-   * <p>The translator is called on the request's virtual thread, with the request's text, codes and
-   * format and no API key, once per text. When it throws a {@link TranslationException}, the server
-   * answers 400 (reasons {@code bad_request}, {@code unsupported_pair}), 403 ({@code forbidden}),
-   * 429 ({@code rate_limited}, with its {@code Retry-After}), 503 (other transient failures) or 500
-   * (others), with the exception's message as the error. A runtime exception gives 500. The server
-   * never closes the translator: its caller owns it.
+   * <p>The engine is called on the request's virtual thread, once per text, after the request
+   * passed the bans, limits, validation and injected faults. Its {@link Refusal} is answered with
+   * the refusal's status, message and {@code Retry-After}; a runtime exception gives 500. The
+   * server never closes the engine: its caller owns it.
    *
-   * @param translator produces the translations
+   * @param engine produces the translations
    * @return a builder with the defaults: any free port on {@code 127.0.0.1}, no limits, no faults,
    *     no latency, no log
    */
-  public static Builder builder(Translator translator) {
-    return new Builder(translator);
+  public static Builder builder(Engine engine) {
+    return new Builder(engine);
   }
 
-  /** Configures and starts an {@link UpstreamServer}. Not thread-safe. */
-  public static final class Builder {
-    private final Translator translator;
-    private int port;
-    private InetAddress bindAddress = loopback();
+  /**
+   * Configures and starts an {@link UpstreamServer}: the shared settings of {@link
+   * FakeServer.Builder}, and the limits, bans, log, clock and memory of this server. Not
+   * thread-safe.
+   *
+   * <p>The {@linkplain #latency latency} is added to each {@code POST /translate}, after its body
+   * is read and before it is judged (so rate-limit windows count the moment the delay ends); other
+   * requests get none. The {@linkplain #failRate fail rate} picks among the requests that pass the
+   * bans, limits and validation, and answers each pick 500 or 503 (even odds, drawn from the same
+   * {@linkplain #random random}); a 503 carries {@code Retry-After: 1}.
+   */
+  public static final class Builder extends FakeServer.Builder<Builder> {
+    private final Engine engine;
     private final Map<String, Double> limits = new LinkedHashMap<>();
     private final List<String> banned = new ArrayList<>();
-    private double errorRate;
-    private Random random = new Random();
-    private Duration latency = Duration.ZERO;
     private Consumer<String> log = line -> {};
     private Ticker ticker = Ticker.system();
     private int maxCalls = 1_000_000;
 
-    private Builder(Translator translator) {
-      this.translator = Objects.requireNonNull(translator, "translator");
+    private Builder(Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
     }
 
-    /**
-     * The port to listen on.
-     *
-     * @param port 1 to 65535, or 0 (the default) for any free port; see {@link #port()}
-     * @return this builder
-     * @throws IllegalArgumentException if the port is out of range
-     */
-    public Builder port(int port) {
-      if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException("port must be 0 to 65535: " + port);
-      }
-      this.port = port;
-      return this;
-    }
-
-    /**
-     * The address to listen on; {@code 127.0.0.1} by default, so the server is reachable only from
-     * this machine.
-     *
-     * @param address the local address, such as {@code 0.0.0.0} for every interface
-     * @return this builder
-     */
-    public Builder bindAddress(InetAddress address) {
-      this.bindAddress = Objects.requireNonNull(address, "address");
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -275,51 +324,6 @@ public final class UpstreamServer implements AutoCloseable {
     }
 
     /**
-     * Makes a fraction of the requests that pass the rate limits and validation fail with 500 or
-     * 503 (even odds), drawn from {@link #random(Random)}.
-     *
-     * @param fraction 0 (the default) to 1
-     * @return this builder
-     * @throws IllegalArgumentException if the fraction is outside 0 to 1
-     */
-    public Builder errorRate(double fraction) {
-      if (!(fraction >= 0 && fraction <= 1)) {
-        throw new IllegalArgumentException("error rate must be 0 to 1: " + fraction);
-      }
-      this.errorRate = fraction;
-      return this;
-    }
-
-    /**
-     * The source of randomness for {@link #errorRate(double)}; pass a seeded one for repeatable
-     * tests. It is shared by every request's thread.
-     *
-     * @param random the generator
-     * @return this builder
-     */
-    public Builder random(Random random) {
-      this.random = Objects.requireNonNull(random, "random");
-      return this;
-    }
-
-    /**
-     * A delay added to each {@code POST /translate}, after its body is read and before it is judged
-     * (so rate-limit windows count the moment the delay ends). The delay is interruptible: {@link
-     * UpstreamServer#close()} cuts it short and drops the request.
-     *
-     * @param latency zero (the default) or more
-     * @return this builder
-     * @throws IllegalArgumentException if negative
-     */
-    public Builder latency(Duration latency) {
-      if (latency.isNegative()) {
-        throw new IllegalArgumentException("latency must not be negative: " + latency);
-      }
-      this.latency = latency;
-      return this;
-    }
-
-    /**
      * Receives one line per request (method, path, status, {@link #keyId(String) key id}, texts,
      * milliseconds), called on the request's thread after the answer is sent. Lines never contain
      * an API key or a text. A runtime exception it throws is ignored.
@@ -334,9 +338,9 @@ public final class UpstreamServer implements AutoCloseable {
 
     /**
      * The clock of the rate limits; {@link Ticker#system()} by default. Tests pass a ticker they
-     * move by hand. The latency is always real time.
+     * move by hand, such as {@link ManualTicker}. The latency is always real time.
      *
-     * @param ticker the clock
+     * @param ticker the clock; only its {@link Ticker#nanoTime()} is used
      * @return this builder
      */
     public Builder ticker(Ticker ticker) {
@@ -353,10 +357,7 @@ public final class UpstreamServer implements AutoCloseable {
      * @throws IllegalArgumentException if less than 1
      */
     public Builder maxCalls(int maxCalls) {
-      if (maxCalls < 1) {
-        throw new IllegalArgumentException("maxCalls must be at least 1: " + maxCalls);
-      }
-      this.maxCalls = maxCalls;
+      this.maxCalls = atLeastOne("maxCalls", maxCalls);
       return this;
     }
 
@@ -367,49 +368,12 @@ public final class UpstreamServer implements AutoCloseable {
      * @throws IOException if the port cannot be bound (in use, no permission); nothing is left
      *     running then
      */
+    @Override
     public UpstreamServer start() throws IOException {
       UpstreamServer s = new UpstreamServer(this);
-      s.server.start();
+      s.serve();
       return s;
     }
-  }
-
-  /**
-   * The port the server listens on.
-   *
-   * @return the port, the system's choice when the builder said 0
-   */
-  public int port() {
-    return server.getAddress().getPort();
-  }
-
-  /**
-   * The address the server listens on.
-   *
-   * @return the bound address and port
-   */
-  public InetSocketAddress address() {
-    return server.getAddress();
-  }
-
-  /**
-   * The base URI for clients, such as {@link
-   * dev.fanout.translate.backend.LibreTranslateTranslator}.
-   *
-   * @return {@code http://HOST:PORT/}, where HOST is the bind address, or {@code 127.0.0.1} when
-   *     bound to every interface
-   */
-  public URI uri() {
-    InetAddress a = server.getAddress().getAddress();
-    String host;
-    if (a.isAnyLocalAddress()) {
-      host = "127.0.0.1";
-    } else if (a instanceof Inet6Address) {
-      host = "[" + a.getHostAddress() + "]";
-    } else {
-      host = a.getHostAddress();
-    }
-    return URI.create("http://" + host + ":" + port() + "/");
   }
 
   /**
@@ -535,64 +499,9 @@ public final class UpstreamServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Stops the server: stops accepting, closes every connection, interrupts the requests in flight
-   * and waits for their threads to end. Idempotent: a later or concurrent call returns once the
-   * first has finished. If interrupted while waiting, it keeps waiting and restores the interrupt
-   * status when done.
-   *
-   * @throws IllegalStateException if a request thread does not end within 10 s (a translator that
-   *     ignores interrupts)
-   */
   @Override
-  public void close() {
-    closeLock.lock();
-    try {
-      if (!closed.compareAndSet(false, true)) {
-        return;
-      }
-      server.stop(0);
-      executor.shutdownNow();
-      boolean interrupted = false;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      try {
-        while (true) {
-          try {
-            long left = deadline - System.nanoTime();
-            if (executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-              return;
-            }
-            throw new IllegalStateException(
-                "upstream server on port " + port() + ": request threads did not end within 10 s");
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    } finally {
-      closeLock.unlock();
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "UpstreamServer["
-        + uri()
-        + ", "
-        + limits.size()
-        + " limited keys, "
-        + banned.size()
-        + " banned, error rate "
-        + errorRate
-        + ", latency "
-        + latency.toMillis()
-        + " ms"
-        + (closed.get() ? ", closed" : "")
-        + "]";
+  String describe() {
+    return uri() + ", " + limits.size() + " limited keys, " + banned.size() + " banned";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -625,7 +534,8 @@ public final class UpstreamServer implements AutoCloseable {
     }
   }
 
-  private void handle(HttpExchange exchange) {
+  @Override
+  void handle(HttpExchange exchange) {
     long start = System.nanoTime();
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
@@ -635,7 +545,7 @@ public final class UpstreamServer implements AutoCloseable {
       } else if (path.equals("/languages")) {
         Reply reply =
             method.equals("GET") || method.equals("HEAD")
-                ? new Reply(200, languagesJson(), -1)
+                ? new Reply(200, LANGUAGES_JSON, -1)
                 : methodNotAllowed(exchange, "GET");
         send(exchange, reply);
         logLine(method, path, reply.status(), null, "", start);
@@ -674,15 +584,10 @@ public final class UpstreamServer implements AutoCloseable {
     String key = params.key();
     count(requestsByKey, key);
     List<String> texts = texts(params.q());
-    if (latency.isPositive()) {
-      try {
-        Thread.sleep(latency);
-      } catch (InterruptedException e) {
-        // close() is stopping the server; the connection is already closed.
-        Thread.currentThread().interrupt();
-        logLine(method, "/translate", 0, key, "aborted by close, ", start);
-        return;
-      }
+    if (!awaitLatency()) {
+      // close() is stopping the server; the connection is already closed.
+      logLine(method, "/translate", 0, key, "aborted by close, ", start);
+      return;
     }
     Reply reply;
     try {
@@ -749,42 +654,41 @@ public final class UpstreamServer implements AutoCloseable {
     if (p.target() == null || p.target().isBlank()) {
       return Reply.error(400, "Invalid request: missing target parameter");
     }
-    String source = Languages.normalize(p.source());
-    String target = Languages.normalize(p.target());
-    if (!source.equals("auto") && !LANGUAGE_NAMES.containsKey(source)) {
+    String source = Languages.code(p.source());
+    String target = Languages.code(p.target());
+    if (!source.equals("auto") && !Languages.supported(source)) {
       return Reply.error(400, p.source().trim() + " is not supported");
     }
-    if (!LANGUAGE_NAMES.containsKey(target)) {
+    if (!Languages.supported(target)) {
       return Reply.error(400, p.target().trim() + " is not supported");
     }
-    TranslationRequest.Format format;
+    Format format;
     String f = p.format() == null ? "text" : p.format().trim().toLowerCase(Locale.ROOT);
     switch (f) {
-      case "text", "" -> format = TranslationRequest.Format.TEXT;
-      case "html" -> format = TranslationRequest.Format.HTML;
+      case "text", "" -> format = Format.TEXT;
+      case "html" -> format = Format.HTML;
       default -> {
         return Reply.error(400, "Invalid request: format must be text or html");
       }
     }
-    if (errorRate > 0 && random.nextDouble() < errorRate) {
-      return random.nextBoolean()
+    if (drawFailure()) {
+      return random().nextBoolean()
           ? Reply.error(500, "Internal Server Error (injected fault)")
           : Reply.error(503, "Service Unavailable (injected fault)", 1);
     }
     List<String> out = new ArrayList<>(texts.size());
     try {
       for (String text : texts) {
-        String translated =
-            translator.translate(new TranslationRequest(text, source, target, format, null));
+        String translated = engine.translate(text, source, target, format);
         if (translated == null) {
-          return Reply.error(500, "Internal Server Error: the translator returned nothing");
+          return Reply.error(500, "Internal Server Error: the engine returned nothing");
         }
         out.add(translated);
       }
-    } catch (TranslationException e) {
-      return translatorFailure(e);
+    } catch (Refusal e) {
+      return Reply.error(e.status(), e.getMessage(), e.retryAfterSeconds());
     } catch (RuntimeException e) {
-      safeLog("translator failed: " + e);
+      safeLog("engine failed: " + e);
       return Reply.error(500, "Internal Server Error");
     }
     ObjectNode body = JSON.createObjectNode();
@@ -803,20 +707,6 @@ public final class UpstreamServer implements AutoCloseable {
         || q.isNull()
         || q.isTextual() && q.asText().isEmpty()
         || q.isArray() && q.isEmpty();
-  }
-
-  private static Reply translatorFailure(TranslationException e) {
-    String message = e.getMessage() == null ? e.reason() : e.getMessage();
-    return switch (e.reason()) {
-      case "bad_request", "unsupported_pair" -> Reply.error(400, message);
-      case "forbidden" -> Reply.error(403, message);
-      case "rate_limited" ->
-          Reply.error(
-              429,
-              message,
-              e.retryAfter().map(d -> Math.max(1, (d.toMillis() + 999) / 1000)).orElse(1L));
-      default -> Reply.error(e.isTransient() ? 503 : 500, message);
-    };
   }
 
   /** The texts of {@code q}: empty when it is missing, empty, or holds something else. */
@@ -930,24 +820,10 @@ public final class UpstreamServer implements AutoCloseable {
 
   private void send(HttpExchange exchange, Reply reply) {
     count(byStatus, reply.status());
-    try {
-      byte[] bytes = JSON.writeValueAsBytes(reply.body());
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      if (reply.retryAfterSeconds() >= 0) {
-        exchange.getResponseHeaders().set("Retry-After", Long.toString(reply.retryAfterSeconds()));
-      }
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(reply.status(), head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write a JSON tree", e);
-    } catch (IOException e) {
-      // The client went away, or close() closed the connection: nobody to answer.
+    if (reply.retryAfterSeconds() >= 0) {
+      exchange.getResponseHeaders().set("Retry-After", Long.toString(reply.retryAfterSeconds()));
     }
+    sendJson(exchange, reply.status(), "application/json", reply.body());
   }
 
   private void logLine(
@@ -980,58 +856,6 @@ public final class UpstreamServer implements AutoCloseable {
 
   private static long sum(LongAdder adder) {
     return adder == null ? 0 : adder.sum();
-  }
-
-  private static JsonNode languagesJson() {
-    ArrayNode list = JSON.createArrayNode();
-    LANGUAGE_NAMES.forEach(
-        (code, name) -> {
-          ObjectNode l = list.addObject();
-          l.put("code", code);
-          l.put("name", name);
-          ArrayNode targets = l.putArray("targets");
-          LANGUAGE_NAMES.keySet().forEach(targets::add);
-        });
-    return list;
-  }
-
-  private static Map<String, String> languageNames() {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("en", "English");
-    m.put("es", "Spanish");
-    m.put("fr", "French");
-    m.put("de", "German");
-    m.put("it", "Italian");
-    m.put("pt", "Portuguese");
-    m.put("ca", "Catalan");
-    m.put("gl", "Galician");
-    m.put("eu", "Basque");
-    m.put("nl", "Dutch");
-    m.put("pl", "Polish");
-    m.put("ru", "Russian");
-    m.put("uk", "Ukrainian");
-    m.put("ja", "Japanese");
-    m.put("zh", "Chinese");
-    m.put("ko", "Korean");
-    m.put("ar", "Arabic");
-    m.put("tr", "Turkish");
-    m.put("sv", "Swedish");
-    m.put("da", "Danish");
-    m.put("nb", "Norwegian Bokmål");
-    m.put("fi", "Finnish");
-    m.put("ro", "Romanian");
-    m.put("cs", "Czech");
-    m.put("el", "Greek");
-    m.put("hi", "Hindi");
-    return Collections.unmodifiableMap(m);
-  }
-
-  private static InetAddress loopback() {
-    try {
-      return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
-    } catch (UnknownHostException e) {
-      throw new AssertionError("a 4-byte address is always valid", e);
-    }
   }
 
   private static void checkLimit(double perSecond) {

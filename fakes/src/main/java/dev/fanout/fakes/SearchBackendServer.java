@@ -1,21 +1,13 @@
-package dev.fanout.search;
+package dev.fanout.fakes;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.UnknownHostException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -27,22 +19,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -94,7 +80,7 @@ import java.util.regex.Pattern;
  * and {@code title} are required, non-empty strings; ids must be unique; {@code body} may be
  * missing; other fields are ignored; blank lines are skipped. Without {@link Builder#data(Path)}
  * the server loads the sample data bundled for its kind, the class-path resource {@code
- * /dev/fanout/search/data/KIND.jsonl} (for {@link #KINDS}: 200 to 300 invented entries each).
+ * /dev/fanout/fakes/data/KIND.jsonl} (for {@link #KINDS}: 200 to 300 invented entries each).
  *
  * <h2>Concurrency</h2>
  *
@@ -112,19 +98,28 @@ import java.util.regex.Pattern;
  * in WAL mode with several readers scales too, but leaves a file to clean up and reads through the
  * page cache for nothing.
  *
- * <h2>Failure, timeout, interruption</h2>
+ * <h2>Failure, timeout, interruption, close</h2>
  *
  * Every request, whatever its answer, first waits out the {@linkplain Builder#latency latency} with
  * an interruptible sleep; it then checks the request, then draws the {@linkplain Builder#failRate
- * injected failure}, then searches. The server sets no timeout of its own. The JDK's {@link
- * HttpServer} gives a handler no way to see its client disconnect, so a request whose client went
- * away still waits out its latency (and its answer's write then fails quietly); only {@link
- * #close()} cuts the wait short. {@code close()} stops accepting, closes every connection,
- * interrupts the handlers in flight (which then end without answering: their clients see the
- * connection close) and waits for them to end before it frees the index. The JDK server's timer
- * thread is cancelled by {@code close()} and ends moments later on its own.
+ * injected failure}, then searches. The server sets no timeout of its own. The JDK's HTTP server
+ * gives a handler no way to see its client disconnect, so a request whose client went away still
+ * waits out its latency (and its answer's write then fails quietly); only {@link #close()} cuts the
+ * wait short. {@code close()} does what every {@link FakeServer}'s does (the handlers in flight are
+ * interrupted and end without answering), then frees the index, waiting for a direct {@link
+ * #search} caller to give its copy back. A SQLite failure during a query is a 500 for that request
+ * only.
+ *
+ * <h2>Cost</h2>
+ *
+ * Besides {@link FakeServer}'s threads: {@link Builder#start()} reads the data once and builds
+ * every copy of the index before it binds the port (the bundled kinds have a few hundred entries
+ * each), and each copy is an in-memory database about the size of its data. Measured by {@code
+ * bench/search.sh} on a shared 2-core machine, 64 connections to one built-in backend alone: 7,150
+ * to 11,760 requests a second depending on the kind, 5.3 to 8.5 ms at the median ({@code
+ * docs/benchmarks.md}, part 1).
  */
-public final class SearchBackendServer implements AutoCloseable {
+public final class SearchBackendServer extends FakeServer {
 
   /** The kinds with bundled sample data. */
   public static final List<String> KINDS = List.of("docs", "people", "projects", "tags");
@@ -144,14 +139,7 @@ public final class SearchBackendServer implements AutoCloseable {
   /** The most tokens in a snippet. */
   static final int SNIPPET_TOKENS = 16;
 
-  /**
-   * Connections the kernel may queue before the server accepts them; 64 clients connect at once.
-   */
-  private static final int BACKLOG = 1024;
-
   private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String SEARCH_SQL =
       "SELECT id, title, snippet(entries, 2, '"
@@ -165,18 +153,27 @@ public final class SearchBackendServer implements AutoCloseable {
 
   private final String kind;
   private final int size;
-  private final Duration latency;
-  private final double failRate;
-  private final Random random;
   private final BlockingQueue<Index> indexes;
   private final int indexCopies;
-  private final HttpServer server;
-  private final ExecutorService executor;
 
   private final LongAdder requests = new LongAdder();
   private final LongAdder failuresInjected = new LongAdder();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final ReentrantLock closeLock = new ReentrantLock();
+
+  /**
+   * One search result: the backend protocol's minimum is {@code id} and {@code title}.
+   *
+   * @param id the entry's id within its data
+   * @param title what to show
+   * @param snippet a short excerpt of the body around the match, or empty
+   */
+  public record Hit(String id, String title, String snippet) {
+    /** Checks that nothing is null. */
+    public Hit {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(title, "title");
+      Objects.requireNonNull(snippet, "snippet");
+    }
+  }
 
   /** One entry of the data. */
   private record Entry(String id, String title, String body) {}
@@ -191,21 +188,11 @@ public final class SearchBackendServer implements AutoCloseable {
 
   private SearchBackendServer(Builder b, List<Entry> entries, List<Index> copies)
       throws IOException {
+    super(b, "search-" + b.kind);
     this.kind = b.kind;
     this.size = entries.size();
-    this.latency = b.latency;
-    this.failRate = b.failRate;
-    this.random = b.random;
     this.indexCopies = copies.size();
     this.indexes = new ArrayBlockingQueue<>(copies.size(), false, copies);
-    this.server = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), BACKLOG);
-    this.executor =
-        Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual()
-                .name("search-" + kind + "-" + server.getAddress().getPort() + "-", 0)
-                .factory());
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
   }
 
   /**
@@ -227,44 +214,25 @@ public final class SearchBackendServer implements AutoCloseable {
     return new Builder(kind);
   }
 
-  /** Configures and starts a {@link SearchBackendServer}. Not thread-safe. */
-  public static final class Builder {
+  /**
+   * Configures and starts a {@link SearchBackendServer}: the shared settings of {@link
+   * FakeServer.Builder}, and the data of this server. Not thread-safe.
+   *
+   * <p>The {@linkplain #latency latency} is waited out first by every request, whatever its answer.
+   * The {@linkplain #failRate fail rate} picks among the valid requests (never one that gets 400 or
+   * 405), after the latency, and answers each pick 500 {@code {"error": "injected failure"}}.
+   */
+  public static final class Builder extends FakeServer.Builder<Builder> {
     private final String kind;
-    private int port;
-    private InetAddress bindAddress = loopback();
     private Path data;
-    private Duration latency = Duration.ZERO;
-    private double failRate;
-    private Random random = new Random();
     private int indexCopies = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4);
 
     private Builder(String kind) {
       this.kind = kind;
     }
 
-    /**
-     * The port to listen on.
-     *
-     * @param port 1 to 65535, or 0 (the default) for any free port; see {@link #port()}
-     * @return this builder
-     * @throws IllegalArgumentException if the port is out of range
-     */
-    public Builder port(int port) {
-      if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException("port must be 0 to 65535: " + port);
-      }
-      this.port = port;
-      return this;
-    }
-
-    /**
-     * The address to listen on; {@code 127.0.0.1} by default, so only this machine can connect.
-     *
-     * @param address the local address, such as {@code 0.0.0.0} for every interface
-     * @return this builder
-     */
-    public Builder bindAddress(InetAddress address) {
-      this.bindAddress = Objects.requireNonNull(address, "address");
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -281,62 +249,13 @@ public final class SearchBackendServer implements AutoCloseable {
     }
 
     /**
-     * A delay before every answer, waited out on the request's virtual thread. The wait is
-     * interruptible: {@link SearchBackendServer#close()} cuts it short and drops the request.
-     *
-     * @param latency zero (the default) or more
-     * @return this builder
-     * @throws IllegalArgumentException if negative
-     */
-    public Builder latency(Duration latency) {
-      if (latency.isNegative()) {
-        throw new IllegalArgumentException("latency must not be negative: " + latency);
-      }
-      this.latency = latency;
-      return this;
-    }
-
-    /**
-     * Makes a fraction of the valid requests fail with 500 ({@code {"error": "injected failure"}}),
-     * drawn at random from {@link #random(Random)} after the latency. Requests that get 400 or 405
-     * are never picked.
-     *
-     * @param fraction 0 (the default, no failures) to 1 (every valid request fails)
-     * @return this builder
-     * @throws IllegalArgumentException if the fraction is outside 0 to 1 or not a number
-     */
-    public Builder failRate(double fraction) {
-      if (!(fraction >= 0 && fraction <= 1)) {
-        throw new IllegalArgumentException("failRate must be 0 to 1: " + fraction);
-      }
-      this.failRate = fraction;
-      return this;
-    }
-
-    /**
-     * The source of randomness for {@link #failRate(double)}; pass {@code new Random(seed)} for a
-     * repeatable sequence of draws. It is shared by every request's thread, so with concurrent
-     * requests which request gets which draw still varies.
-     *
-     * @param random the generator
-     * @return this builder
-     */
-    public Builder random(Random random) {
-      this.random = Objects.requireNonNull(random, "random");
-      return this;
-    }
-
-    /**
      * How many independent copies of the index to build: the most queries that run at once.
      *
      * @param copies 1 or more; by default the number of processors, at most 4
      * @return this builder
      */
     Builder indexCopies(int copies) {
-      if (copies < 1) {
-        throw new IllegalArgumentException("indexCopies must be at least 1: " + copies);
-      }
-      this.indexCopies = copies;
+      this.indexCopies = atLeastOne("indexCopies", copies);
       return this;
     }
 
@@ -352,6 +271,7 @@ public final class SearchBackendServer implements AutoCloseable {
      * @throws IllegalStateException if SQLite cannot build the index (its native library does not
      *     load, or it lacks FTS5)
      */
+    @Override
     public SearchBackendServer start() throws IOException {
       List<Entry> entries = data != null ? readFile(data) : readBundled(kind);
       List<Index> copies = new ArrayList<>(indexCopies);
@@ -360,7 +280,7 @@ public final class SearchBackendServer implements AutoCloseable {
           copies.add(buildIndex(entries));
         }
         SearchBackendServer s = new SearchBackendServer(this, entries, copies);
-        s.server.start();
+        s.serve();
         return s;
       } catch (SQLException e) {
         copies.forEach(SearchBackendServer::closeQuietly);
@@ -400,34 +320,6 @@ public final class SearchBackendServer implements AutoCloseable {
   }
 
   /**
-   * The port the server listens on.
-   *
-   * @return the port, the system's choice when the builder said 0
-   */
-  public int port() {
-    return server.getAddress().getPort();
-  }
-
-  /**
-   * The base URI for clients; queries go to it with {@code ?q=...} appended.
-   *
-   * @return {@code http://HOST:PORT/}, where HOST is the bind address, or {@code 127.0.0.1} when
-   *     bound to every interface
-   */
-  public URI uri() {
-    InetAddress a = server.getAddress().getAddress();
-    String host;
-    if (a.isAnyLocalAddress()) {
-      host = "127.0.0.1";
-    } else if (a instanceof Inet6Address) {
-      host = "[" + a.getHostAddress() + "]";
-    } else {
-      host = a.getHostAddress();
-    }
-    return URI.create("http://" + host + ":" + port() + "/");
-  }
-
-  /**
    * Counts the requests received, on every path and with every outcome, including ones still
    * waiting out their latency and ones dropped by {@link #close()}. A request is counted as soon as
    * its handler starts, before the latency.
@@ -460,7 +352,7 @@ public final class SearchBackendServer implements AutoCloseable {
   public List<Hit> search(String query) throws InterruptedException {
     Objects.requireNonNull(query, "query");
     String match = toFtsQuery(query);
-    if (closed.get()) {
+    if (isClosed()) {
       throw new IllegalStateException(this + " is closed");
     }
     if (match.isEmpty()) {
@@ -534,95 +426,46 @@ public final class SearchBackendServer implements AutoCloseable {
   }
 
   /**
-   * Stops the server: stops accepting, closes every connection, interrupts the requests in flight
-   * (a request waiting out its latency ends without an answer), waits for their threads to end,
-   * then frees the index. Idempotent: a later or concurrent call returns once the first has
-   * finished. If interrupted while waiting, it keeps waiting and restores the interrupt status when
-   * done.
-   *
-   * @throws IllegalStateException if a request thread, or a {@link #search} caller, does not let go
-   *     within 10 s
+   * Frees the copies of the index once no request thread is left; a {@link #search} still holding
+   * one is waited for until the deadline.
    */
   @Override
-  public void close() {
-    closeLock.lock();
-    try {
-      if (!closed.compareAndSet(false, true)) {
-        return;
-      }
-      server.stop(0);
-      executor.shutdownNow();
-      boolean interrupted = false;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+  boolean release(long deadline) {
+    boolean interrupted = false;
+    int freed = 0;
+    while (freed < indexCopies) {
       try {
-        while (true) {
-          try {
-            if (!executor.awaitTermination(
-                Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-              throw new IllegalStateException(
-                  this + ": request threads did not end within 10 s of close()");
-            }
-            break;
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
+        Index index = indexes.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (index == null) {
+          throw new IllegalStateException(
+              this + ": a search still held the index 10 s after close()");
         }
-        int freed = 0;
-        while (freed < indexCopies) {
-          try {
-            Index index =
-                indexes.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (index == null) {
-              throw new IllegalStateException(
-                  this + ": a search still held the index 10 s after close()");
-            }
-            closeQuietly(index);
-            freed++;
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-        for (int i = 0; i < indexCopies; i++) {
-          indexes.add(Index.CLOSED); // so that a late search() fails instead of waiting forever
-        }
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+        closeQuietly(index);
+        freed++;
+      } catch (InterruptedException e) {
+        interrupted = true;
       }
-    } finally {
-      closeLock.unlock();
     }
+    for (int i = 0; i < indexCopies; i++) {
+      indexes.add(Index.CLOSED); // so that a late search() fails instead of waiting forever
+    }
+    return interrupted;
   }
 
   @Override
-  public String toString() {
-    return "SearchBackendServer["
-        + kind
-        + ", "
-        + uri()
-        + ", "
-        + size
-        + " entries, latency "
-        + latency.toMillis()
-        + " ms, failRate "
-        + failRate
-        + (closed.get() ? ", closed" : "")
-        + "]";
+  String describe() {
+    return kind + ", " + uri() + ", " + size + " entries";
   }
 
   // ---------------------------------------------------------------------------------------------
   // Request handling
 
-  private void handle(HttpExchange exchange) {
+  @Override
+  void handle(HttpExchange exchange) {
     requests.increment();
     try (exchange) {
-      if (latency.isPositive()) {
-        try {
-          Thread.sleep(latency);
-        } catch (InterruptedException e) {
-          return; // close() is stopping the server and has closed the connection: no answer
-        }
+      if (!awaitLatency()) {
+        return; // close() is stopping the server and has closed the connection: no answer
       }
       String method = exchange.getRequestMethod();
       if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -641,7 +484,7 @@ public final class SearchBackendServer implements AutoCloseable {
         send(exchange, 400, error("missing query parameter q"));
         return;
       }
-      if (failRate > 0 && random.nextDouble() < failRate) {
+      if (drawFailure()) {
         failuresInjected.increment();
         send(exchange, 500, error("injected failure"));
         return;
@@ -666,21 +509,7 @@ public final class SearchBackendServer implements AutoCloseable {
   }
 
   private static void send(HttpExchange exchange, int status, Object body) {
-    try {
-      byte[] bytes = JSON.writeValueAsBytes(body);
-      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
-    } catch (IOException e) {
-      // The client went away, or close() closed the connection: nobody to answer.
-    }
+    sendJson(exchange, status, "application/json; charset=utf-8", body);
   }
 
   /**
@@ -707,7 +536,7 @@ public final class SearchBackendServer implements AutoCloseable {
   // Data and index
 
   private static List<Entry> readBundled(String kind) throws IOException {
-    String resource = "/dev/fanout/search/data/" + kind + ".jsonl";
+    String resource = "/dev/fanout/fakes/data/" + kind + ".jsonl";
     InputStream in =
         KINDS.contains(kind) ? SearchBackendServer.class.getResourceAsStream(resource) : null;
     if (in == null) {
@@ -841,14 +670,6 @@ public final class SearchBackendServer implements AutoCloseable {
       index.connection().close();
     } catch (SQLException ignored) {
       // Freeing an in-memory database: nothing useful to do about a failure.
-    }
-  }
-
-  private static InetAddress loopback() {
-    try {
-      return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
-    } catch (UnknownHostException e) {
-      throw new AssertionError("a 4-byte address is always valid", e);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.fanout.search;
+package dev.fanout.fakes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.fakes.SearchBackendServer.Hit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -35,8 +36,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@link SearchBackendServer} over real loopback sockets, driven by a plain {@link HttpClient}. */
 class SearchBackendServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final Duration PATIENCE = Eventually.PATIENCE;
 
   /** The words every kind's sample data must answer, with the stems to look for in the hits. */
   private static final Map<String, String> COMMON_WORDS =
@@ -95,16 +94,6 @@ class SearchBackendServerTest {
   static Answer query(HttpClient client, URI base, String q)
       throws IOException, InterruptedException {
     return get(client, base, "q=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
-  }
-
-  /** Polls {@code condition} on this thread every 5 ms until it holds, failing after PATIENCE. */
-  static void await(BooleanSupplier condition, String what) {
-    Awaitility.await(what)
-        .pollInSameThread()
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(5))
-        .atMost(PATIENCE)
-        .until(condition::getAsBoolean);
   }
 
   /**
@@ -462,7 +451,7 @@ class SearchBackendServerTest {
           client.sendAsync(
               HttpRequest.newBuilder(URI.create(server.uri() + "?q=search")).GET().build(),
               HttpResponse.BodyHandlers.ofString());
-      await(() -> server.requests() == 1, "the request reaches the server");
+      Eventually.await(() -> server.requests() == 1, "the request reaches the server");
       long start = System.nanoTime();
       server.close();
       long closing = System.nanoTime() - start;
