@@ -30,14 +30,7 @@ public final class SearchBackendCommand implements Callable<Integer> {
       description = "docs, people, projects or tags.")
   String kind;
 
-  @Option(
-      names = "--port",
-      defaultValue = "0",
-      paramLabel = "P",
-      description = "Port (default: any free one).")
-  int port;
-
-  @Mixin BindOption bind;
+  @Mixin ListenOptions listen = new ListenOptions(0);
 
   @Option(
       names = "--data",
@@ -53,7 +46,8 @@ public final class SearchBackendCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       SearchBackendServer.Builder b =
-          faults.applyTo(SearchBackendServer.builder(kind).port(port).bind(bind.address()));
+          faults.applyTo(
+              SearchBackendServer.builder(kind).port(listen.port).bind(listen.address()));
       if (data != null) {
         b.data(data);
       }

@@ -35,14 +35,7 @@ public final class SearchServerCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--port",
-      defaultValue = "8080",
-      paramLabel = "P",
-      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
-
-  @Mixin BindOption bind;
+  @Mixin ListenOptions listen = new ListenOptions(8080);
 
   @Option(
       names = "--backend",
@@ -85,7 +78,7 @@ public final class SearchServerCommand implements Callable<Integer> {
     List<SearchBackendServer> embedded = new ArrayList<>();
     try {
       SearchServer.Builder b =
-          SearchServer.builder().port(port).bind(bind.address()).deadline(deadline);
+          SearchServer.builder().port(listen.port).bind(listen.address()).deadline(deadline);
       if (backends.isEmpty()) {
         for (String kind : SearchBackendServer.KINDS) {
           SearchBackendServer s = SearchBackendServer.builder(kind).port(0).start();

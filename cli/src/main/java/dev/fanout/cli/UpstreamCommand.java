@@ -35,14 +35,7 @@ import picocli.CommandLine.Spec;
 public final class UpstreamCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--port",
-      defaultValue = "5000",
-      paramLabel = "P",
-      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
-
-  @Mixin BindOption bind;
+  @Mixin ListenOptions listen = new ListenOptions(5000);
 
   @Option(
       names = "--backend",
@@ -100,8 +93,8 @@ public final class UpstreamCommand implements Callable<Integer> {
       UpstreamServer.Builder b =
           faults.applyTo(
               UpstreamServer.builder(new TranslatorEngine(translator))
-                  .port(port)
-                  .bind(bind.address()));
+                  .port(listen.port)
+                  .bind(listen.address()));
       for (String l : limits) {
         int eq = l.lastIndexOf('=');
         if (eq <= 0) {

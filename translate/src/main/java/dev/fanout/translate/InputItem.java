@@ -8,14 +8,18 @@ import dev.fanout.translate.store.StateStore;
  * which the state store records the outcome.
  */
 sealed interface InputItem permits InputItem.Document, InputItem.Problem {
-  /** The state store's key: {@code f:<output path>} for files, {@code j:<name>:<id>} for lines. */
-  String key();
-
-  /** Where the item came from, for people: a path, or {@code path:line}. */
-  String origin();
-
   /** {@return the item as the state store names it} */
   StateStore.Entry entry();
+
+  /** The state store's key: {@code f:<output path>} for files, {@code j:<name>:<id>} for lines. */
+  default String key() {
+    return entry().key();
+  }
+
+  /** Where the item came from, for people: a path, or {@code path:line}. */
+  default String origin() {
+    return entry().origin();
+  }
 
   /**
    * A document to translate.
@@ -31,16 +35,6 @@ sealed interface InputItem permits InputItem.Document, InputItem.Problem {
   record Document(
       StateStore.Entry entry, String text, TranslationRequest.Format format, boolean jsonl)
       implements InputItem {
-    @Override
-    public String key() {
-      return entry.key();
-    }
-
-    @Override
-    public String origin() {
-      return entry.origin();
-    }
-
     String output() {
       return entry.output();
     }
@@ -70,16 +64,6 @@ sealed interface InputItem permits InputItem.Document, InputItem.Problem {
    * @param message what is wrong, in words
    */
   record Problem(StateStore.Entry entry, String reason, String message) implements InputItem {
-    @Override
-    public String key() {
-      return entry.key();
-    }
-
-    @Override
-    public String origin() {
-      return entry.origin();
-    }
-
     /** {@return why this input failed, as the state store records it} */
     StateStore.Failure failure() {
       return new StateStore.Failure(reason, message);

@@ -62,7 +62,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe; one {@link HttpClient} (HTTP/1.1, connections kept alive) serves all calls.
  * {@link #close()} shuts it down and its threads with it. Messages never contain the API key.
  */
-public final class ApertiumApyTranslator implements Translator {
+public final class ApertiumApyTranslator implements Apertium {
 
   /** Default limit on one call, from sending the request to having the whole answer. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -121,12 +121,6 @@ public final class ApertiumApyTranslator implements Translator {
   @Override
   public java.util.Optional<String> check() throws InterruptedException {
     return Http.probe(client, translateUri.resolve("listPairs"));
-  }
-
-  /** {@code apertium}. */
-  @Override
-  public String name() {
-    return "apertium";
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.fanout.translate.backend;
 import dev.fanout.translate.Languages;
 import dev.fanout.translate.TranslationException;
 import dev.fanout.translate.TranslationRequest;
-import dev.fanout.translate.Translator;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.File;
@@ -104,7 +103,7 @@ import java.util.stream.Stream;
  *
  * <p>Thread-safe; meant to be shared by all the workers of a job and closed once at the end.
  */
-public final class ApertiumLocalTranslator implements Translator {
+public final class ApertiumLocalTranslator implements Apertium {
 
   /** Environment variable naming another directory of mode files than the default one. */
   public static final String MODES_DIRECTORY_ENV = "FANOUT_APERTIUM_MODES";
@@ -260,12 +259,6 @@ public final class ApertiumLocalTranslator implements Translator {
    */
   public static boolean supports(Path modesDirectory, String from, String to) {
     return modeFile(modesDirectory, from, to).isPresent();
-  }
-
-  /** {@code apertium}. */
-  @Override
-  public String name() {
-    return "apertium";
   }
 
   /**

@@ -402,7 +402,7 @@ public final class PseudoTranslator implements Translator {
       if (length < failedSpan.length && i < failedSpan[length]) {
         return k; // the run itself, as it is
       }
-      boolean lineBreakSeen = false;
+      int breaks = 0; // see paragraphs()
       int j = k;
       while (j < n) {
         char c = text.charAt(j);
@@ -415,16 +415,11 @@ public final class PseudoTranslator implements Translator {
             return r;
           }
           j = r;
-          lineBreakSeen = false;
+          breaks = 0;
           continue;
         }
-        if (isLineBreak(j)) {
-          if (lineBreakSeen) {
-            break; // a blank line ends the paragraph, and code spans stay inside theirs
-          }
-          lineBreakSeen = true;
-        } else if (!Character.isWhitespace(c)) {
-          lineBreakSeen = false;
+        if ((breaks = paragraphs(j, breaks)) < 0) {
+          break; // a blank line ends the paragraph, and code spans stay inside theirs
         }
         j++;
       }
@@ -452,7 +447,7 @@ public final class PseudoTranslator implements Translator {
         return i;
       }
       char quote = 0;
-      boolean lineBreakSeen = false;
+      int breaks = 0; // see paragraphs()
       int j = i + 1;
       for (; j < n && j - i < MAX_TOKEN; j++) {
         char c = text.charAt(j);
@@ -470,13 +465,8 @@ public final class PseudoTranslator implements Translator {
         }
         if (c == '"' || c == '\'') {
           quote = c;
-        } else if (isLineBreak(j)) {
-          if (lineBreakSeen) {
-            return i;
-          }
-          lineBreakSeen = true;
-        } else if (!Character.isWhitespace(c)) {
-          lineBreakSeen = false;
+        } else if ((breaks = paragraphs(j, breaks)) < 0) {
+          return i;
         }
       }
       if (j >= n || text.charAt(j) != '>' || quote != 0) {
@@ -555,7 +545,7 @@ public final class PseudoTranslator implements Translator {
     /** A balanced brace group within one paragraph: {@code {name}}, {@code {{x}}}, ICU messages. */
     private int braceEnd(int i) {
       int depth = 0;
-      boolean lineBreakSeen = false;
+      int breaks = 0; // see paragraphs()
       for (int j = i; j < n && j - i < MAX_TOKEN; j++) {
         char c = text.charAt(j);
         if (c == '{') {
@@ -564,16 +554,23 @@ public final class PseudoTranslator implements Translator {
           if (--depth == 0) {
             return j + 1;
           }
-        } else if (isLineBreak(j)) {
-          if (lineBreakSeen) {
-            return i;
-          }
-          lineBreakSeen = true;
-        } else if (!Character.isWhitespace(c)) {
-          lineBreakSeen = false;
+        } else if ((breaks = paragraphs(j, breaks)) < 0) {
+          return i;
         }
       }
       return i;
+    }
+
+    /**
+     * One step of a scan that must not cross a paragraph break: {@code breaks} is 1 after a line
+     * break with only white space since, else 0; the result is the next state, or -1 when {@code j}
+     * starts a second line break in a row (a blank line: the scan gives up there).
+     */
+    private int paragraphs(int j, int breaks) {
+      if (isLineBreak(j)) {
+        return breaks == 1 ? -1 : 1;
+      }
+      return Character.isWhitespace(text.charAt(j)) ? breaks : 0;
     }
 
     /**
