@@ -88,8 +88,8 @@ import java.util.stream.Stream;
  * 16 threads. With unlimited concurrency (the default for a collection) every item gets its own
  * thread, which is the cheapest way to wait on many slow calls but costs about a kilobyte per
  * pending item. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md): 10,000 no-op
- * items cost about 1.5 times a bare virtual thread each without a limit, and a third of that with
- * {@code concurrency(16)}.
+ * items cost about 1.5 times a bare virtual thread per item without a limit, and about a third of a
+ * bare thread per item with {@code concurrency(16)}.
  *
  * <h2>Compared with the JDK</h2>
  *
