@@ -71,7 +71,17 @@ class ReadmeExamplesTest {
       String region = strip(m.group(2));
       assertTrue(readme.contains(region), "README.md lacks the " + m.group(1) + " example");
     }
-    assertEquals(3, regions);
+    assertEquals(2, regions);
+    // and the pipeline, which is also Batch's javadoc example (Snippets.java, region "pool")
+    String snippets =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of("src/test/java/dev/fanout/Snippets.java"));
+    java.util.regex.Matcher pool =
+        java.util.regex.Pattern.compile(
+                "// @start region=pool\\n(.*?)// @end", java.util.regex.Pattern.DOTALL)
+            .matcher(snippets);
+    assertTrue(pool.find(), "Snippets.java has a region pool");
+    assertTrue(readme.contains(strip(pool.group(1))), "README.md lacks the pipeline example");
   }
 
   private static String strip(String s) {
@@ -111,47 +121,14 @@ class ReadmeExamplesTest {
     // --- end ---
   }
 
-  record Job(int id) {}
-
+  /** The README's pipeline is the javadoc's: {@link Snippets#pool}, region "pool". */
   @Test
   void pipeline() throws Exception {
-    List<Job> backlog = java.util.stream.IntStream.range(0, 40).mapToObj(Job::new).toList();
-    List<Outcome<Job, Integer>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Upstream2 upstream = new Upstream2();
-    // --- README: pipeline ---
-    Channel<Job> jobs = Channel.buffered(16);
-    Thread producer =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    for (Job job : backlog) {
-                      jobs.send(job); // waits while 16 jobs are queued: back-pressure
-                    }
-                    jobs.close(); // the workers drain what is left, then the batch ends
-                  } catch (InterruptedException e) {
-                    jobs.closeWithError(e); // the batch stops and run() throws
-                  }
-                });
-    Batch.Summary summary =
-        Batch.from(jobs)
-            .concurrency(8) // eight workers receive from the channel
-            .rateLimiter(RateLimiter.perSecond(50)) // at most 50 calls a second, starting empty
-            .run(job -> upstream.call(job), outcome -> results.add(outcome)); // as they finish
-    // --- end ---
-    producer.join();
+    List<Snippets.Job> backlog =
+        java.util.stream.IntStream.range(-1, 39).mapToObj(Snippets.Job::new).toList();
+    List<String> results = Snippets.pool(backlog, new Snippets.Upstream());
     assertEquals(40, results.size());
-    assertEquals(39, summary.succeeded());
-    assertEquals(1, summary.failed());
-  }
-
-  static final class Upstream2 {
-    int call(Job job) throws IOException {
-      if (job.id() == 7) {
-        throw new IOException("503");
-      }
-      return job.id();
-    }
+    assertEquals(1, results.stream().filter(r -> r.startsWith("Failure")).count());
   }
 
   @Test

@@ -86,7 +86,7 @@ final class Snippets {
   }
 
   static List<String> pool(List<Job> backlog, Upstream upstream) throws InterruptedException {
-    List<String> results = new ArrayList<>();
+    List<Outcome<Job, String>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
     // @start region=pool
     Channel<Job> jobs = Channel.buffered(16);
     Thread producer =
@@ -102,30 +102,22 @@ final class Snippets {
                     jobs.closeWithError(e); // the batch stops and run() throws
                   }
                 });
-    Batch.from(jobs)
-        .concurrency(8) // eight workers receive from the channel
-        .rateLimiter(RateLimiter.perSecond(50)) // at most 50 calls a second, starting empty
-        .run(job -> upstream.call(job), outcome -> results.add(outcome.toString()));
-    producer.join();
+    Batch.Summary summary =
+        Batch.from(jobs)
+            .concurrency(8) // eight workers receive from the channel
+            .rateLimiter(RateLimiter.perSecond(50)) // at most 50 calls a second, starting empty
+            .run(job -> upstream.call(job), outcome -> results.add(outcome)); // as they finish
     // @end
-    return results;
+    producer.join();
+    if (summary.total() != results.size()) {
+      throw new AssertionError(summary + " but the sink saw " + results.size());
+    }
+    return results.stream().map(Outcome::toString).toList();
   }
 
   static int failFastPool(List<Job> backlog, Upstream upstream) throws InterruptedException {
     Channel<Job> jobs = Channel.buffered(16);
-    Thread producer =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    for (Job job : backlog) {
-                      jobs.send(job);
-                    }
-                    jobs.close();
-                  } catch (InterruptedException | ChannelClosedException e) {
-                    // the pool failed and closed the channel: stop producing
-                  }
-                });
+    Thread producer = Thread.ofVirtual().start(() -> sendAll(backlog, jobs));
     AtomicInteger done = new AtomicInteger();
     try {
       // @start region=fail-fast-pool
@@ -151,6 +143,18 @@ final class Snippets {
       producer.join();
     }
     return done.get();
+  }
+
+  /** Sends every job, then closes; stops quietly when the pool closed the channel first. */
+  private static void sendAll(List<Job> backlog, Channel<Job> jobs) {
+    try {
+      for (Job job : backlog) {
+        jobs.send(job);
+      }
+      jobs.close();
+    } catch (InterruptedException | ChannelClosedException e) {
+      // the pool failed and closed the channel: stop producing
+    }
   }
 
   static Hits group(String q) throws InterruptedException {
