@@ -20,6 +20,7 @@ final class Recorder {
   private final TranslateJob.Counters counters;
   private final Channel<StateStore.Change> changes;
   private final JsonlOutputs jsonl;
+  private final RunLog log;
   private final Duration maxServerDelay;
 
   Recorder(
@@ -28,12 +29,14 @@ final class Recorder {
       TranslateJob.Counters counters,
       Channel<StateStore.Change> changes,
       JsonlOutputs jsonl,
+      RunLog log,
       Duration maxServerDelay) {
     this.run = run;
     this.settings = settings;
     this.counters = counters;
     this.changes = changes;
     this.jsonl = jsonl;
+    this.log = log;
     this.maxServerDelay = maxServerDelay;
   }
 
@@ -42,13 +45,18 @@ final class Recorder {
     switch (plan) {
       case Plan.Skip s -> {
         counters.skipped.increment();
+        log.decided(s.doc().tenant(), RunLog.Kind.SKIPPED, 0, 0);
         send(new StateStore.Touch(s.doc().key(), s.doc().line(), run));
         line(s.slot(), s.doc(), s.priorTranslation());
       }
-      case Plan.NotSelected n -> counters.notSelected.increment();
+      case Plan.NotSelected n -> {
+        counters.notSelected.increment();
+        log.decided(n.doc().tenant(), RunLog.Kind.NOT_SELECTED, 0, 0);
+      }
       case Plan.Problem p -> {
         StateStore.Failure why = p.problem().failure();
         counters.fail(why.reason());
+        log.decided(p.problem().entry().tenant(), RunLog.Kind.FAILED, 0, 0);
         send(new StateStore.Put(Row.problem(p.problem().entry(), settings, why, run)));
       }
       case Plan.Send s ->
@@ -64,6 +72,7 @@ final class Recorder {
     switch (outcome) {
       case Outcome.Success<Sender.Work, String> ok -> {
         counters.translated.increment();
+        log.decided(s.doc().tenant(), RunLog.Kind.TRANSLATED, w.calls(), w.chars());
         send(
             new StateStore.Put(
                 Row.done(s.doc().entry(), s.hash(), settings, cost, ok.value(), run)));
@@ -72,6 +81,7 @@ final class Recorder {
       case Outcome.Failure<Sender.Work, String> f -> {
         StateStore.Failure why = Failures.of(f.error(), f.attempts(), maxServerDelay);
         counters.fail(why.reason());
+        log.decided(s.doc().tenant(), RunLog.Kind.FAILED, w.calls(), w.chars());
         send(new StateStore.Put(Row.failed(s.doc().entry(), s.hash(), settings, cost, why, run)));
         line(s.slot(), s.doc(), null);
       }

@@ -51,6 +51,34 @@ final class Report {
         g.writeNumberField("characters", r.chars());
         g.writeNumberField("retries", r.retries());
         g.writeEndObject();
+        g.writeObjectFieldStart("tenants");
+        for (Map.Entry<String, TranslateJob.TenantTotals> e : r.tenants().entrySet()) {
+          TranslateJob.TenantTotals t = e.getValue();
+          g.writeObjectFieldStart(e.getKey());
+          g.writeNumberField("translated", t.translated());
+          g.writeNumberField("skipped_already_done", t.skipped());
+          g.writeNumberField("failed", t.failed());
+          g.writeNumberField("not_selected", t.notSelected());
+          g.writeNumberField("upstream_calls", t.calls());
+          g.writeNumberField("characters", t.chars());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeArrayFieldStart("timeline_columns");
+        for (String c : new String[] {"second", "translated", "skipped", "failed"}) {
+          g.writeString(c);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("timeline");
+        for (TranslateJob.Second sec : r.timeline()) {
+          g.writeStartArray();
+          g.writeNumber(sec.second());
+          g.writeNumber(sec.translated());
+          g.writeNumber(sec.skipped());
+          g.writeNumber(sec.failed());
+          g.writeEndArray();
+        }
+        g.writeEndArray();
         g.writeObjectFieldStart("failed_by_reason");
         for (Map.Entry<String, Long> e : r.failedByReason().entrySet()) {
           g.writeNumberField(e.getKey(), e.getValue());

@@ -158,6 +158,8 @@ public final class TranslateJob {
    * @param elapsed wall time
    * @param interrupted true when the run was interrupted before reading every input
    * @param report the JSON report's path
+   * @param tenants the same counts per tenant, by tenant name
+   * @param timeline documents decided in each second of the run, from its start
    */
   public record Result(
       long run,
@@ -171,7 +173,32 @@ public final class TranslateJob {
       Map<String, Long> failedByReason,
       Duration elapsed,
       boolean interrupted,
-      Path report) {}
+      Path report,
+      Map<String, TenantTotals> tenants,
+      List<Second> timeline) {}
+
+  /**
+   * One tenant's share of a run.
+   *
+   * @param translated documents translated
+   * @param skipped documents skipped as already done
+   * @param failed documents and input problems that failed
+   * @param notSelected documents not sent because of {@code --retry-failed}
+   * @param calls upstream requests for its documents
+   * @param chars characters sent upstream for its documents
+   */
+  public record TenantTotals(
+      long translated, long skipped, long failed, long notSelected, long calls, long chars) {}
+
+  /**
+   * Documents decided in one second of a run (not-selected ones are not counted).
+   *
+   * @param second seconds since the run started
+   * @param translated translated in it
+   * @param skipped skipped as already done in it
+   * @param failed failed in it
+   */
+  public record Second(int second, long translated, long skipped, long failed) {}
 
   /**
    * Creates a job; {@link #run} runs it. The translator and the store stay the caller's to close.
@@ -210,8 +237,9 @@ public final class TranslateJob {
     Channel<StateStore.Change> changes = Channel.buffered(4096);
     Channel<Sender.Work> work = Channel.buffered(Math.max(16, 2 * options.workers()));
     JsonlOutputs jsonl = new JsonlOutputs(options.out(), MAX_JSONL_PENDING);
+    RunLog log = new RunLog(start);
     Recorder recorder =
-        new Recorder(run, settings, counters, changes, jsonl, options.maxServerDelay());
+        new Recorder(run, settings, counters, changes, jsonl, log, options.maxServerDelay());
     CountDownLatch finished = new CountDownLatch(1);
     boolean interrupted;
     RuntimeException failure = null;
@@ -315,7 +343,9 @@ public final class TranslateJob {
             counters.failedByReason(),
             Duration.ofNanos(System.nanoTime() - start),
             interrupted,
-            options.report());
+            options.report(),
+            log.tenants(),
+            log.timeline());
     Report.write(options.report(), result, options, translator.name(), store);
     store.finishRun(
         run,

@@ -106,6 +106,13 @@ class TranslateJobTest {
 
     assertEquals(5, r.translated());
     assertEquals(0, r.failed());
+    assertEquals(4, r.tenants().get("default").translated(), "three files and one record");
+    assertEquals(1, r.tenants().get("acme").translated());
+    assertEquals(
+        5, r.timeline().stream().mapToLong(TranslateJob.Second::translated).sum(), "per second");
+    assertEquals(
+        r.chars(), r.tenants().values().stream().mapToLong(TranslateJob.TenantTotals::chars).sum());
+    assertEquals(1, report().get("tenants").get("acme").get("translated").asLong());
     assertEquals("HELLO WORLD.\n\nSECOND PARAGRAPH.\n", read("out/a.md"));
     assertEquals("PLAIN TEXT", read("out/sub/b.txt"));
     assertEquals("<P>HI</P>", read("out/sub/c.html"));
