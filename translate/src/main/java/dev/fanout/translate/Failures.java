@@ -21,8 +21,10 @@ final class Failures {
   static StateStore.Failure of(Exception e, int attempts, Duration maxServerDelay) {
     String reason;
     String message;
+    int status = 0;
     if (e instanceof TranslationException t) {
       reason = t.reason();
+      status = t.status();
       message = t.getMessage();
       for (Throwable s : t.getSuppressed()) {
         message = message + " (" + s.getMessage() + ")";
@@ -47,6 +49,6 @@ final class Failures {
     if (attempts > 1) {
       message = message + " (after " + attempts + " attempts)";
     }
-    return new StateStore.Failure(reason, message);
+    return new StateStore.Failure(reason, message, status);
   }
 }

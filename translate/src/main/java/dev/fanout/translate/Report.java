@@ -102,6 +102,9 @@ final class Report {
                   g.writeStringField("tenant", row.tenant());
                   g.writeStringField("reason", row.reason());
                   g.writeStringField("error", row.error());
+                  if (row.httpStatus() > 0) {
+                    g.writeNumberField("http_status", row.httpStatus());
+                  }
                   g.writeNumberField("attempts", row.attempts());
                   g.writeNumberField("upstream_calls", row.calls());
                   g.writeEndObject();

@@ -35,7 +35,12 @@ import java.util.function.Consumer;
  * next time.
  */
 public final class SqliteStateStore implements StateStore {
-  private static final int SCHEMA = 1;
+  /**
+   * The schema this build writes. 1: runs and documents. 2: a failure's HTTP status, and the
+   * translation memory. A store of an older schema is migrated when opened, in one transaction; a
+   * newer one (made by a newer fanout) is refused.
+   */
+  private static final int SCHEMA = 2;
 
   private final Connection writer;
   private final Connection reader;
@@ -44,6 +49,8 @@ public final class SqliteStateStore implements StateStore {
   private final PreparedStatement lookup;
   private final PreparedStatement put;
   private final PreparedStatement touch;
+  private final PreparedStatement remember;
+  private final PreparedStatement recall;
 
   private final FileChannel lockChannel;
   private final FileLock runLock;
@@ -111,13 +118,9 @@ public final class SqliteStateStore implements StateStore {
                 + " attempts INTEGER, reason TEXT, error TEXT, calls INTEGER, chars INTEGER,"
                 + " translation TEXT, run INTEGER NOT NULL, updated TEXT NOT NULL)");
         s.execute("CREATE INDEX IF NOT EXISTS documents_by_run ON documents(run, output, line)");
-        s.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', '" + SCHEMA + "')");
-        try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
-          if (!rs.next() || !String.valueOf(SCHEMA).equals(rs.getString(1))) {
-            throw new SQLException("unknown schema version in " + file);
-          }
-        }
+        s.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('schema', '1')");
       }
+      migrate(writer, file);
       r = DriverManager.getConnection(url);
       try (Statement s = r.createStatement()) {
         s.execute("PRAGMA busy_timeout=10000");
@@ -130,12 +133,56 @@ public final class SqliteStateStore implements StateStore {
           writer.prepareStatement(
               "INSERT OR REPLACE INTO documents(key, origin, output, id, line, tenant, input_hash,"
                   + " settings, status, attempts, reason, error, calls, chars, translation, run,"
-                  + " updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  + " updated, http_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       touch = writer.prepareStatement("UPDATE documents SET run = ?, line = ? WHERE key = ?");
+      remember =
+          writer.prepareStatement(
+              "INSERT OR IGNORE INTO memory(key, source, target, source_lang, target_lang,"
+                  + " backend, run, created) VALUES (?,?,?,?,?,?,?,?)");
+      recall = reader.prepareStatement("SELECT target FROM memory WHERE key = ?");
     } catch (SQLException e) {
       closeQuietly(r);
       closeQuietly(writer);
       throw e;
+    }
+  }
+
+  /** Brings a store of an older schema up to {@link #SCHEMA}, one step at a time, atomically. */
+  private static void migrate(Connection c, Path file) throws SQLException {
+    int version;
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
+      try {
+        version = rs.next() ? Integer.parseInt(rs.getString(1)) : -1;
+      } catch (NumberFormatException e) {
+        version = -1;
+      }
+    }
+    if (version < 1 || version > SCHEMA) {
+      throw new SQLException(
+          "unknown schema version in "
+              + file
+              + (version > SCHEMA ? " (" + version + ": made by a newer fanout)" : ""));
+    }
+    if (version == SCHEMA) {
+      return;
+    }
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      if (version < 2) {
+        s.execute("ALTER TABLE documents ADD COLUMN http_status INTEGER");
+        s.execute(
+            "CREATE TABLE memory(key TEXT PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT"
+                + " NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, backend TEXT NOT"
+                + " NULL, run INTEGER, created TEXT NOT NULL)");
+      }
+      s.execute("UPDATE meta SET v = '" + SCHEMA + "' WHERE k = 'schema'");
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
     }
   }
 
@@ -231,6 +278,9 @@ public final class SqliteStateStore implements StateStore {
             touch.setLong(2, t.line());
             touch.setString(3, t.key());
             touch.executeUpdate();
+          } else if (c instanceof Remember m) {
+            bindRemember(m, now);
+            remember.executeUpdate();
           }
         }
         writer.commit();
@@ -265,13 +315,81 @@ public final class SqliteStateStore implements StateStore {
     put.setString(15, r.translation());
     put.setLong(16, r.run());
     put.setString(17, now);
+    put.setInt(18, r.httpStatus());
+  }
+
+  private void bindRemember(Remember m, String now) throws SQLException {
+    Memory u = m.unit();
+    remember.setString(1, u.key());
+    remember.setString(2, u.source());
+    remember.setString(3, u.target());
+    remember.setString(4, u.sourceLang());
+    remember.setString(5, u.targetLang());
+    remember.setString(6, u.backend());
+    remember.setLong(7, m.run());
+    remember.setString(8, now);
+  }
+
+  @Override
+  public Optional<String> recall(String key) {
+    readLock.lock();
+    try {
+      recall.setString(1, key);
+      try (ResultSet rs = recall.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public boolean memoryIsEmpty() {
+    readLock.lock();
+    try (Statement s = reader.createStatement();
+        ResultSet rs = s.executeQuery("SELECT 1 FROM memory LIMIT 1")) {
+      return !rs.next();
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public void memory(Consumer<Memory> each) {
+    readLock.lock();
+    try (PreparedStatement ps =
+        reader.prepareStatement(
+            "SELECT key, source, target, source_lang, target_lang, backend FROM memory"
+                + " ORDER BY rowid")) {
+      ps.setFetchSize(1000);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          each.accept(
+              new Memory(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6)));
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
   }
 
   @Override
   public void failures(long run, Consumer<Row> each) {
     query(
         "SELECT key, origin, output, id, line, tenant, input_hash, settings, status, attempts,"
-            + " reason, error, calls, chars, run FROM documents"
+            + " reason, error, calls, chars, run, http_status FROM documents"
             + " WHERE run = ? AND status = 'failed' ORDER BY output, line, key",
         run,
         each);
@@ -308,6 +426,7 @@ public final class SqliteStateStore implements StateStore {
         rs.getInt(10),
         rs.getString(11),
         rs.getString(12),
+        rs.getInt(16),
         rs.getLong(13),
         rs.getLong(14),
         null,

@@ -77,6 +77,8 @@ public interface StateStore extends AutoCloseable {
    * @param attempts attempts made in the run that recorded it
    * @param reason for a failure, its short code; null when done
    * @param error for a failure, the message; null when done
+   * @param httpStatus for a failure, the HTTP status of the upstream's last answer; 0 when there
+   *     was none (a refused connection, a timeout, a local engine, an input problem)
    * @param calls upstream calls made for it in that run
    * @param chars characters sent upstream for it in that run
    * @param translation the translated text of a JSON Lines record (files keep theirs on disk), null
@@ -96,6 +98,7 @@ public interface StateStore extends AutoCloseable {
       int attempts,
       String reason,
       String error,
+      int httpStatus,
       long calls,
       long chars,
       String translation,
@@ -144,6 +147,7 @@ public interface StateStore extends AutoCloseable {
           cost.attempts(),
           failure == null ? null : failure.reason(),
           failure == null ? null : failure.message(),
+          failure == null ? 0 : failure.httpStatus(),
           cost.calls(),
           cost.chars(),
           translation,
@@ -156,17 +160,25 @@ public interface StateStore extends AutoCloseable {
    *
    * @param reason a short stable code ({@code rate_limited}, {@code malformed_json}...)
    * @param message what happened, in words; never an API key
+   * @param httpStatus the upstream's last HTTP status, or 0 when there was none
    */
-  record Failure(String reason, String message) {
+  record Failure(String reason, String message, int httpStatus) {
     /** Checks the components. */
     public Failure {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(message, "message");
     }
+
+    /** A failure with no HTTP answer behind it. */
+    public Failure(String reason, String message) {
+      this(reason, message, 0);
+    }
   }
 
-  /** A change to apply: a new outcome, or "seen again in this run, unchanged". */
-  sealed interface Change permits Put, Touch {}
+  /**
+   * A change to apply: a new outcome, "seen again in this run, unchanged", or a unit to remember.
+   */
+  sealed interface Change permits Put, Touch, Remember {}
 
   /**
    * Record an outcome (replacing what was there).
@@ -184,6 +196,55 @@ public interface StateStore extends AutoCloseable {
    * @param run the current run
    */
   record Touch(String key, long line, long run) implements Change {}
+
+  /**
+   * One translated unit of the translation memory: a paragraph, a heading, a table cell... as the
+   * format layer sends it, inline pieces as numbered tokens.
+   *
+   * @param key what identifies it (the unit's text with its tokens, the languages, the backend and
+   *     its version, the glossary), hex
+   * @param source the text sent
+   * @param target the backend's answer, tokens included
+   * @param sourceLang its language, ISO 639-1
+   * @param targetLang the translation's language, ISO 639-1
+   * @param backend the backend and version that translated it
+   */
+  record Memory(
+      String key,
+      String source,
+      String target,
+      String sourceLang,
+      String targetLang,
+      String backend) {
+    /** Checks the components. */
+    public Memory {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(target, "target");
+    }
+  }
+
+  /**
+   * Remember a translated unit (the first translation of a key is kept: a unit is paid for once).
+   *
+   * @param unit the unit
+   * @param run the run that translated (or imported) it
+   */
+  record Remember(Memory unit, long run) implements Change {}
+
+  /**
+   * The remembered translation of a unit.
+   *
+   * @param key the unit's key ({@link Memory#key()})
+   * @return its translation, or empty when it was never translated
+   */
+  Optional<String> recall(String key);
+
+  /** {@return whether the memory holds no unit (a first run needs no recall)} */
+  boolean memoryIsEmpty();
+
+  /** Streams every remembered unit, oldest first (for an export). */
+  void memory(Consumer<Memory> each);
 
   /**
    * Starts a run and returns its id (increasing).

@@ -136,4 +136,75 @@ class SqliteStateStoreTest {
       assertTrue(again.isEmpty(), "closing released the lock");
     }
   }
+
+  @Test
+  void theMemoryKeepsTheFirstTranslationOfAUnitAndStreamsThemAll() {
+    try (StateStore s = SqliteStateStore.open(dir.resolve("state.db"))) {
+      assertTrue(s.memoryIsEmpty());
+      long run = s.beginRun("m");
+      StateStore.Memory hello =
+          new StateStore.Memory("k1", "Hello ⟦1⟧.", "Hola ⟦1⟧.", "en", "es", "apertium");
+      s.write(List.of(new StateStore.Remember(hello, run)));
+      s.write(
+          List.of(
+              new StateStore.Remember(
+                  new StateStore.Memory("k1", "Hello ⟦1⟧.", "HOLA", "en", "es", "apertium"), run),
+              new StateStore.Remember(
+                  new StateStore.Memory("k2", "Bye.", "Adiós.", "en", "es", "apertium"), run)));
+      assertEquals("Hola ⟦1⟧.", s.recall("k1").orElseThrow(), "paid for once: the first stays");
+      assertTrue(s.recall("k3").isEmpty());
+      List<StateStore.Memory> all = new ArrayList<>();
+      s.memory(all::add);
+      assertEquals(List.of(hello.key(), "k2"), all.stream().map(StateStore.Memory::key).toList());
+      assertEquals(hello, all.get(0));
+    }
+  }
+
+  /** A store made by schema 1 (before the memory) opens, migrated, with its rows intact. */
+  @Test
+  void aSchemaOneStoreIsMigrated() throws Exception {
+    Path file = dir.resolve("old.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID");
+      st.execute(
+          "CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL,"
+              + " finished TEXT, description TEXT, counts TEXT)");
+      st.execute(
+          "CREATE TABLE documents(key TEXT PRIMARY KEY, origin TEXT, output TEXT, id TEXT, line"
+              + " INTEGER, tenant TEXT, input_hash TEXT, settings TEXT, status TEXT NOT NULL,"
+              + " attempts INTEGER, reason TEXT, error TEXT, calls INTEGER, chars INTEGER,"
+              + " translation TEXT, run INTEGER NOT NULL, updated TEXT NOT NULL)");
+      st.execute("INSERT INTO meta VALUES ('schema', '1')");
+      st.execute(
+          "INSERT INTO documents VALUES ('f:a.md', 'in/a.md', 'a.md', 'a.md', 0, 'default',"
+              + " 'h', 'en>es|pseudo', 'done', 1, NULL, NULL, 1, 5, NULL, 1, 'then')");
+    }
+    try (StateStore s = SqliteStateStore.open(file)) {
+      StateStore.Prior a = s.lookup("f:a.md").orElseThrow();
+      assertEquals(StateStore.Status.DONE, a.status());
+      assertTrue(s.memoryIsEmpty());
+      long run = s.beginRun("after");
+      StateStore.Entry e = new StateStore.Entry("f:b.md", "in/b.md", "b.md", "b.md", 0, "t");
+      s.write(
+          List.of(
+              new StateStore.Put(
+                  StateStore.Row.failed(
+                      e,
+                      "h2",
+                      "en>es|pseudo",
+                      new StateStore.Cost(3, 3, 9),
+                      new StateStore.Failure("rate_limited", "HTTP 429", 429),
+                      run))));
+      List<Integer> statuses = new ArrayList<>();
+      s.failures(run, r -> statuses.add(r.httpStatus()));
+      assertEquals(List.of(429), statuses);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
+      assertTrue(rs.next());
+      assertEquals("2", rs.getString(1));
+    }
+  }
 }
