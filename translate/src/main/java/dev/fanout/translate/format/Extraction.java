@@ -1,0 +1,231 @@
+package dev.fanout.translate.format;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A document taken apart: its source, and the {@link Unit}s to translate, each a range of the
+ * source. {@link #assemble} puts it back together from the backends' answers: the output is the
+ * source with each unit's range replaced by its answer, the answer's tokens replaced by the
+ * source's own bytes, so everything that is not a translated word (code, markup, whitespace between
+ * blocks, link targets, entities) is byte-identical by construction.
+ *
+ * <p>Units never overlap partially: one may lie inside another's token (a link's title inside the
+ * link's {@code ](target "title")}), and is then restored inside it. Thread-safe once made.
+ */
+public final class Extraction {
+  private static final Comparator<Unit> ORDER =
+      Comparator.comparingInt((Unit u) -> u.start).thenComparing(u -> -u.end);
+
+  private final String source;
+  private final List<Unit> units; // sorted by start, then longest first
+  private final int[] starts;
+  private final Function<String, Assembled> finisher; // a format's last pass over the output
+
+  Extraction(String source, List<Unit> units, Function<String, Assembled> finisher) {
+    this.source = source;
+    List<Unit> sorted = new ArrayList<>(units);
+    sorted.sort(ORDER);
+    this.units = List.copyOf(sorted);
+    this.starts = new int[sorted.size()];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = sorted.get(i).start;
+    }
+    this.finisher = finisher;
+  }
+
+  /** {@return the units to translate, in document order} */
+  public List<Unit> units() {
+    return units;
+  }
+
+  /** {@return the document as it was read} */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * The document as it was given, with every unit's answer put in.
+   *
+   * @param text the output
+   * @param warnings what a reader should check, e.g. an in-page link whose heading changed and
+   *     could not be followed; empty when none
+   */
+  public record Assembled(String text, List<String> warnings) {}
+
+  /**
+   * Puts the document back together.
+   *
+   * @param answers one per unit, in the order of {@link #units()}; null leaves that unit as it is
+   * @return the output, and any warnings
+   * @throws FormatException when an answer lost a token, repeated one, brought an unknown one, or
+   *     turned a pair around; the message names the unit's line and the token
+   * @throws IllegalArgumentException when the number of answers is not the number of units
+   */
+  public Assembled assemble(List<String> answers) throws FormatException {
+    if (answers.size() != units.size()) {
+      throw new IllegalArgumentException(
+          answers.size() + " answers for " + units.size() + " units");
+    }
+    String[] checked = new String[units.size()];
+    for (int i = 0; i < checked.length; i++) {
+      String a = answers.get(i);
+      if (a != null) {
+        check(units.get(i), a);
+      }
+      checked[i] = a;
+    }
+    String out = splice(0, source.length(), -1, checked);
+    return finisher == null ? new Assembled(out, List.of()) : finisher.apply(out);
+  }
+
+  /** Checks that every token of {@code u} is in {@code answer} exactly once, pairs in order. */
+  static void check(Unit u, String answer) throws FormatException {
+    int n = u.tokens();
+    int[] count = new int[n + 1];
+    int[] position = new int[n + 1];
+    for (int i = 0; i < answer.length(); i++) {
+      if (answer.charAt(i) != Unit.OPEN) {
+        continue;
+      }
+      int close = answer.indexOf(Unit.CLOSE, i + 1);
+      int k = close < 0 ? -1 : number(answer, i + 1, close);
+      if (k < 1 || k > n) {
+        throw new FormatException(
+            "token_unexpected",
+            "unit at line "
+                + u.line
+                + ": the answer holds "
+                + excerpt(
+                    answer.substring(i, close < 0 ? Math.min(answer.length(), i + 8) : close + 1))
+                + ", which is none of its "
+                + n
+                + " tokens");
+      }
+      count[k]++;
+      position[k] = i;
+      i = close;
+    }
+    for (int k = 1; k <= n; k++) {
+      if (count[k] != 1) {
+        throw new FormatException(
+            count[k] == 0 ? "token_lost" : "token_repeated",
+            "unit at line "
+                + u.line
+                + ": token "
+                + Unit.marker(k)
+                + " ("
+                + excerpt(u.tokenSource(k))
+                + ") came back "
+                + count[k]
+                + " times in the answer");
+      }
+    }
+    for (int[] p : u.pairs) {
+      if (position[p[0]] > position[p[1]]) {
+        throw new FormatException(
+            "token_order",
+            "unit at line "
+                + u.line
+                + ": token "
+                + Unit.marker(p[1])
+                + " ("
+                + excerpt(u.tokenSource(p[1]))
+                + ") came back before "
+                + Unit.marker(p[0])
+                + " ("
+                + excerpt(u.tokenSource(p[0]))
+                + "), which opens it");
+      }
+    }
+  }
+
+  private static int number(String s, int from, int to) {
+    if (to - from < 1 || to - from > 6) {
+      return -1;
+    }
+    int v = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  /**
+   * The source in {@code [a, b)} with every unit inside it (the outermost ones) replaced by its
+   * answer; {@code skip} is the index of a unit not to replace (the one being restored itself).
+   */
+  private String splice(int a, int b, int skip, String[] answers) {
+    StringBuilder out = new StringBuilder(b - a + 16);
+    int cursor = a;
+    int i = firstAtOrAfter(a);
+    for (; i < units.size() && units.get(i).start < b; i++) {
+      Unit u = units.get(i);
+      if (i == skip || u.start < cursor || u.end > b) {
+        continue; // the unit being restored, or one inside a unit already written
+      }
+      out.append(source, cursor, u.start);
+      out.append(render(i, answers));
+      cursor = u.end;
+    }
+    out.append(source, cursor, b);
+    return out.toString();
+  }
+
+  /** One unit's output: its answer with tokens and line breaks restored, or its source. */
+  private String render(int index, String[] answers) {
+    Unit u = units.get(index);
+    String answer = answers[index];
+    if (answer == null) {
+      return splice(u.start, u.end, index, answers);
+    }
+    StringBuilder out = new StringBuilder(answer.length() + 16);
+    StringBuilder words = new StringBuilder();
+    int breaksUsed = 0;
+    for (int i = 0; i < answer.length(); i++) {
+      char c = answer.charAt(i);
+      if (c == Unit.OPEN) {
+        out.append(u.escapeText.apply(words.toString()));
+        words.setLength(0);
+        int close = answer.indexOf(Unit.CLOSE, i + 1);
+        int k = number(answer, i + 1, close);
+        out.append(splice(u.tokenStart[k - 1], u.tokenEnd[k - 1], -1, answers));
+        i = close;
+      } else if (c == '\n') {
+        out.append(u.escapeText.apply(words.toString()));
+        words.setLength(0);
+        // The source's own line break (with its container prefix, such as "> "); a line break
+        // the engine added where the source had none becomes a space, so that a heading or a
+        // table cell stays on its line.
+        out.append(breaksUsed < u.breaks.length ? u.breaks[breaksUsed++] : " ");
+      } else {
+        words.append(c);
+      }
+    }
+    out.append(u.escapeText.apply(words.toString()));
+    return u.finish.apply(out.toString());
+  }
+
+  private int firstAtOrAfter(int offset) {
+    int i = Arrays.binarySearch(starts, offset);
+    if (i < 0) {
+      return -i - 1;
+    }
+    while (i > 0 && starts[i - 1] == offset) {
+      i--;
+    }
+    return i;
+  }
+
+  static String excerpt(String s) {
+    String t = s.replace('\n', ' ').strip();
+    return t.length() <= 40 ? t : t.substring(0, 37) + "...";
+  }
+}

@@ -1,0 +1,319 @@
+package dev.fanout.translate.format;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.commonmark.ext.gfm.tables.TableCell;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.node.Code;
+import org.commonmark.node.Heading;
+import org.commonmark.node.HtmlInline;
+import org.commonmark.node.Image;
+import org.commonmark.node.Link;
+import org.commonmark.node.LinkReferenceDefinition;
+import org.commonmark.node.Node;
+import org.commonmark.node.Paragraph;
+import org.commonmark.node.SourceSpan;
+import org.commonmark.node.Text;
+import org.commonmark.parser.IncludeSourceSpans;
+import org.commonmark.parser.Parser;
+
+/**
+ * Markdown (CommonMark with GitHub tables) taken apart with commonmark-java's source positions.
+ *
+ * <p>Units: paragraphs, headings and table cells, wherever they stand (lists, block quotes), link
+ * and image titles, and front-matter values ({@link FrontMatter}). Inside a unit, only {@code Text}
+ * nodes are words; everything between them is markup and travels as tokens: emphasis delimiters, a
+ * link's {@code [} and {@code ](target)}, inline code, inline HTML, hard breaks, backslash escapes
+ * and character references. An image's alt text is words. Never sent: fenced and indented code,
+ * HTML blocks, link reference definitions, autolinks, thematic breaks.
+ *
+ * <p>In-page links: translating a heading changes the anchor GitHub gives it, so after assembly
+ * every link to {@code #anchor} that pointed at a heading of the source is pointed at the same
+ * heading's new anchor (GitHub's rule: lower case, punctuation dropped, spaces to hyphens, {@code
+ * -1}, {@code -2}... for repeats). A link to an anchor that matched no heading in the source is
+ * left as it was; if the output's headings cannot be matched one to one with the source's, links
+ * are left alone and a warning says so.
+ */
+final class MarkdownParser {
+  private static final Parser PARSER =
+      Parser.builder()
+          .includeSourceSpans(IncludeSourceSpans.BLOCKS_AND_INLINES)
+          .extensions(List.of(TablesExtension.create()))
+          .build();
+
+  /** {@code ](target "title")} at the end of a link: the title's quotes and where it is. */
+  private static final Pattern TITLE =
+      Pattern.compile(
+          "\\]\\(\\s*(?:<[^>\\n]*>|[^\\s()]+(?:\\([^\\s()]*\\))?[^\\s()]*)\\s+"
+              + "(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|\\((?:[^()\\\\]|\\\\.)*\\))\\s*\\)$",
+          Pattern.DOTALL);
+
+  private MarkdownParser() {}
+
+  static Extraction parse(String source, Set<String> frontMatterKeys, Protection base) {
+    Protection protection = Protection.markdown(base);
+    List<Unit> units = new ArrayList<>();
+    int body = FrontMatter.scan(source, frontMatterKeys, protection, units::add);
+    Node doc = PARSER.parse(source.substring(body));
+    new Walker(source, body, protection, units).blocks(doc);
+    List<String> sourceSlugs = slugs(doc);
+    return new Extraction(source, units, out -> Anchors.follow(source, body, sourceSlugs, out));
+  }
+
+  /** Walks the blocks of one document and builds its units. */
+  private static final class Walker {
+    private final String source;
+    private final int offset; // where the parsed body starts in the source
+    private final Protection protection;
+    private final List<Unit> units;
+
+    Walker(String source, int offset, Protection protection, List<Unit> units) {
+      this.source = source;
+      this.offset = offset;
+      this.protection = protection;
+      this.units = units;
+    }
+
+    void blocks(Node node) {
+      for (Node n = node.getFirstChild(); n != null; n = n.getNext()) {
+        if (n instanceof Paragraph || n instanceof Heading || n instanceof TableCell) {
+          leafBlock(n);
+        } else {
+          blocks(n); // containers: documents, lists, items, quotes, tables; leaves have no children
+        }
+      }
+    }
+
+    /** One paragraph, heading or cell: its inline content as one unit. */
+    private void leafBlock(Node block) {
+      List<int[]> pieces = new ArrayList<>(); // {start, end, 1 = words / 0 = token}
+      List<int[]> pairs = new ArrayList<>();
+      for (Node n = block.getFirstChild(); n != null; n = n.getNext()) {
+        inline(n, pieces, pairs);
+      }
+      if (pieces.isEmpty()) {
+        return;
+      }
+      pieces.sort(Comparator.comparingInt(p -> p[0]));
+      UnitBuilder b = new UnitBuilder(source, protection);
+      int first = Integer.MAX_VALUE;
+      int last = -1;
+      for (Node n = block.getFirstChild(); n != null; n = n.getNext()) {
+        int[] sp = span(n);
+        if (sp != null) {
+          first = Math.min(first, sp[0]);
+          last = Math.max(last, sp[1]);
+        }
+      }
+      int cursor = Math.min(first, pieces.get(0)[0]);
+      for (int[] p : pieces) {
+        if (p[0] > cursor) {
+          b.gap(cursor, p[0]);
+        }
+        if (p[2] == 1) {
+          b.text(p[0], p[1]);
+        } else {
+          b.token(p[0], p[1]);
+        }
+        cursor = Math.max(cursor, p[1]);
+      }
+      if (last > cursor) {
+        b.gap(cursor, last);
+      }
+      for (int[] p : pairs) {
+        b.pair(p[0], p[1]);
+      }
+      Unit u = b.build();
+      if (u != null) {
+        units.add(u);
+      }
+    }
+
+    /** Collects an inline node's words and tokens, and its delimiters' pair. */
+    private void inline(Node n, List<int[]> pieces, List<int[]> pairs) {
+      int[] span = span(n);
+      if (span == null) {
+        return; // soft and hard line breaks: the gap between their neighbours carries them
+      }
+      if (n instanceof Text) {
+        for (SourceSpan s : n.getSourceSpans()) {
+          pieces.add(
+              new int[] {
+                offset + s.getInputIndex(), offset + s.getInputIndex() + s.getLength(), 1
+              });
+        }
+      } else if (n instanceof Code || n instanceof HtmlInline) {
+        pieces.add(new int[] {span[0], span[1], 0});
+      } else if ((n instanceof Link || n instanceof Image) && source.charAt(span[0]) == '<') {
+        pieces.add(new int[] {span[0], span[1], 0}); // an autolink: never sent
+      } else if (n.getFirstChild() == null) {
+        pieces.add(new int[] {span[0], span[1], 0}); // anything else without words
+      } else {
+        pairs.add(new int[] {span[0], span[1] - 1});
+        for (Node c = n.getFirstChild(); c != null; c = c.getNext()) {
+          inline(c, pieces, pairs);
+        }
+        if (n instanceof Link || n instanceof Image) {
+          title(span(n.getLastChild()), span);
+        }
+      }
+    }
+
+    /** A link's or image's title, as a unit of its own (restored inside the link's token). */
+    private void title(int[] lastChild, int[] link) {
+      if (lastChild == null) {
+        return;
+      }
+      Matcher m = TITLE.matcher(source).region(lastChild[1], link[1]);
+      if (!m.lookingAt()) {
+        return;
+      }
+      Unit u = new UnitBuilder(source, protection).text(m.start(1) + 1, m.end(1) - 1).build();
+      if (u != null) {
+        units.add(u);
+      }
+    }
+
+    /** {@code [start, end)} of a node in the whole source, or null when it has no span. */
+    private int[] span(Node n) {
+      if (n == null || n.getSourceSpans().isEmpty()) {
+        return null; // soft and hard line breaks have none
+      }
+      List<SourceSpan> spans = n.getSourceSpans();
+      SourceSpan a = spans.get(0);
+      SourceSpan z = spans.get(spans.size() - 1);
+      return new int[] {offset + a.getInputIndex(), offset + z.getInputIndex() + z.getLength()};
+    }
+  }
+
+  /** The GitHub anchors of a document's headings, in order. */
+  static List<String> slugs(Node doc) {
+    List<String> out = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    collect(doc, out, seen);
+    return out;
+  }
+
+  private static void collect(Node n, List<String> out, Map<String, Integer> seen) {
+    for (Node c = n.getFirstChild(); c != null; c = c.getNext()) {
+      if (c instanceof Heading) {
+        StringBuilder text = new StringBuilder();
+        plainText(c, text);
+        String base = slug(text.toString());
+        int k = seen.merge(base, 1, Integer::sum) - 1;
+        out.add(k == 0 ? base : base + "-" + k);
+      } else {
+        collect(c, out, seen);
+      }
+    }
+  }
+
+  private static void plainText(Node n, StringBuilder out) {
+    for (Node c = n.getFirstChild(); c != null; c = c.getNext()) {
+      if (c instanceof Text t) {
+        out.append(t.getLiteral());
+      } else if (c instanceof Code code) {
+        out.append(code.getLiteral());
+      } else {
+        plainText(c, out);
+      }
+    }
+  }
+
+  /** GitHub's anchor for a heading's text. */
+  static String slug(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    text.strip()
+        .toLowerCase(Locale.ROOT)
+        .codePoints()
+        .forEach(
+            cp -> {
+              if (Character.isLetterOrDigit(cp) || cp == '-' || cp == '_') {
+                out.appendCodePoint(cp);
+              } else if (cp == ' ') {
+                out.append('-');
+              }
+            });
+    return out.toString();
+  }
+
+  /** Re-points in-page links at translated headings; see the class description. */
+  static final class Anchors {
+    private Anchors() {}
+
+    static Extraction.Assembled follow(
+        String source, int body, List<String> sourceSlugs, String out) {
+      int outBody = FrontMatter.scan(out, Set.of(), Protection.TEXT, u -> {});
+      Node doc = PARSER.parse(out.substring(outBody));
+      List<String> outSlugs = slugs(doc);
+      Map<String, String> moved = new HashMap<>();
+      boolean matched = outSlugs.size() == sourceSlugs.size();
+      if (matched) {
+        for (int i = 0; i < outSlugs.size(); i++) {
+          if (!outSlugs.get(i).equals(sourceSlugs.get(i))) {
+            moved.putIfAbsent(sourceSlugs.get(i), outSlugs.get(i));
+          }
+        }
+      }
+      List<int[]> targets = new ArrayList<>(); // {start, end} of "old" in "#old", in the output
+      List<String> replacements = new ArrayList<>();
+      List<String> warnings = new ArrayList<>();
+      find(doc, out, outBody, moved, targets, replacements, warnings, matched);
+      if (targets.isEmpty()) {
+        return new Extraction.Assembled(out, List.copyOf(warnings));
+      }
+      StringBuilder fixed = new StringBuilder(out.length() + 16);
+      int cursor = 0;
+      for (int i = 0; i < targets.size(); i++) {
+        fixed.append(out, cursor, targets.get(i)[0]).append(replacements.get(i));
+        cursor = targets.get(i)[1];
+      }
+      fixed.append(out, cursor, out.length());
+      return new Extraction.Assembled(fixed.toString(), List.copyOf(warnings));
+    }
+
+    private static void find(
+        Node n,
+        String out,
+        int offset,
+        Map<String, String> moved,
+        List<int[]> targets,
+        List<String> replacements,
+        List<String> warnings,
+        boolean matched) {
+      for (Node c = n.getFirstChild(); c != null; c = c.getNext()) {
+        String destination =
+            c instanceof Link l
+                ? l.getDestination()
+                : c instanceof LinkReferenceDefinition d ? d.getDestination() : null;
+        if (destination != null && destination.startsWith("#") && !c.getSourceSpans().isEmpty()) {
+          String anchor = destination.substring(1);
+          String to = moved.get(anchor);
+          if (!matched) {
+            warnings.add(
+                "the in-page link to #"
+                    + anchor
+                    + " was left as it was: the output's headings could not be matched with the"
+                    + " source's");
+          } else if (to != null) {
+            SourceSpan s = c.getSourceSpans().get(c.getSourceSpans().size() - 1);
+            int end = offset + s.getInputIndex() + s.getLength();
+            int at = out.lastIndexOf("#" + anchor, end);
+            if (at >= offset + c.getSourceSpans().get(0).getInputIndex()) {
+              targets.add(new int[] {at + 1, at + 1 + anchor.length()});
+              replacements.add(to);
+            }
+          }
+        }
+        find(c, out, offset, moved, targets, replacements, warnings, matched);
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.fanout.translate.format;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What a format protects inside translatable text, beyond what every format protects (placeholders,
+ * URLs): Markdown's backslash escapes, character references, and terms that must not be translated
+ * (a glossary's do-not-translate entries), matched case-sensitively on word boundaries, the longest
+ * first. Immutable.
+ */
+public final class Protection {
+  /** Nothing beyond placeholders and URLs: plain text. */
+  public static final Protection TEXT = new Protection(false, false, List.of());
+
+  final boolean escapes;
+  final boolean entities;
+  private final List<String> terms; // longest first
+
+  private Protection(boolean escapes, boolean entities, List<String> terms) {
+    this.escapes = escapes;
+    this.entities = entities;
+    this.terms = terms;
+  }
+
+  /** {@return the same protection with these terms kept as they are, wherever they stand} */
+  public Protection withTerms(Collection<String> doNotTranslate) {
+    List<String> t = new ArrayList<>();
+    for (String term : doNotTranslate) {
+      if (term != null && !term.isBlank()) {
+        t.add(term.strip());
+      }
+    }
+    t.sort(Comparator.comparingInt(String::length).reversed());
+    return new Protection(escapes, entities, List.copyOf(t));
+  }
+
+  /** Markdown: also backslash escapes and character references. */
+  static Protection markdown(Protection base) {
+    return new Protection(true, true, base.terms);
+  }
+
+  /** HTML: also character references. */
+  static Protection html(Protection base) {
+    return new Protection(false, true, base.terms);
+  }
+
+  /** The end of a protected term starting at {@code i} (word-bounded, within {@code e}), or i. */
+  int term(String s, int i, int e) {
+    if (terms.isEmpty() || (i > 0 && isWordChar(s.charAt(i - 1)))) {
+      return i;
+    }
+    for (String t : terms) {
+      int end = i + t.length();
+      if (end <= e
+          && s.startsWith(t, i)
+          && (end == s.length()
+              || !isWordChar(s.charAt(end))
+              || !isWordChar(t.charAt(t.length() - 1)))) {
+        return end;
+      }
+    }
+    return i;
+  }
+
+  /** {@return the protected terms, longest first} */
+  List<String> terms() {
+    return terms;
+  }
+
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
+  }
+}

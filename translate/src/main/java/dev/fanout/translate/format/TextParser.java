@@ -1,0 +1,101 @@
+package dev.fanout.translate.format;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Plain text taken apart: one unit per paragraph (lines between blank lines). A paragraph's
+ * surrounding whitespace stays outside its unit; the line breaks inside it (with the next line's
+ * indentation) are sent as {@code "\n"} and restored as they were. Placeholders, URLs and protected
+ * terms inside travel as tokens.
+ */
+final class TextParser {
+  private TextParser() {}
+
+  static Extraction parse(String source, Protection protection) {
+    List<Unit> units = new ArrayList<>();
+    int n = source.length();
+    int i = 0;
+    while (i < n) {
+      int lineEnd = lineEnd(source, i);
+      if (isBlank(source, i, lineEnd)) {
+        i = next(source, lineEnd);
+        continue;
+      }
+      // A paragraph: this line and the following non-blank ones.
+      int paraStart = i;
+      int paraEnd = lineEnd;
+      int j = next(source, lineEnd);
+      while (j < n) {
+        int e = lineEnd(source, j);
+        if (isBlank(source, j, e)) {
+          break;
+        }
+        paraEnd = e;
+        j = next(source, e);
+      }
+      Unit u = paragraph(source, paraStart, paraEnd, protection);
+      if (u != null) {
+        units.add(u);
+      }
+      i = j;
+    }
+    return new Extraction(source, units, null);
+  }
+
+  private static Unit paragraph(String source, int s, int e, Protection protection) {
+    while (s < e && Character.isWhitespace(source.charAt(s))) {
+      s++;
+    }
+    while (e > s && Character.isWhitespace(source.charAt(e - 1))) {
+      e--;
+    }
+    UnitBuilder b = new UnitBuilder(source, protection);
+    int cursor = s;
+    for (int k = s; k < e; k++) {
+      char c = source.charAt(k);
+      if (c == '\n' || c == '\r') {
+        int breakStart = k;
+        int t = breakStart;
+        while (t > cursor && (source.charAt(t - 1) == ' ' || source.charAt(t - 1) == '\t')) {
+          t--; // trailing spaces of the line go with the break
+        }
+        b.text(cursor, t);
+        int after = k + 1;
+        if (c == '\r' && after < e && source.charAt(after) == '\n') {
+          after++;
+        }
+        while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
+          after++;
+        }
+        b.gap(t, after);
+        cursor = after;
+        k = after - 1;
+      }
+    }
+    b.text(cursor, e);
+    return b.build();
+  }
+
+  private static int lineEnd(String s, int i) {
+    int n = s.indexOf('\n', i);
+    int end = n < 0 ? s.length() : n;
+    return end > i && s.charAt(end - 1) == '\r' ? end - 1 : end;
+  }
+
+  private static int next(String s, int lineEnd) {
+    if (lineEnd < s.length() && s.charAt(lineEnd) == '\r') {
+      lineEnd++;
+    }
+    return lineEnd < s.length() ? lineEnd + 1 : s.length();
+  }
+
+  private static boolean isBlank(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (!Character.isWhitespace(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

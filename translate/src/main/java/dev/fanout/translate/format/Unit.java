@@ -1,0 +1,97 @@
+package dev.fanout.translate.format;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * One translatable piece of a document (a paragraph, a heading, a table cell, a link title, a
+ * front-matter value, an HTML text run or attribute), as it is sent: its words, with every inline
+ * piece that must come back untouched written as a numbered token {@code ⟦n⟧}, and each line break
+ * inside it as {@code "\n"}.
+ *
+ * <p>Tokens are numbered from 1 in the order they appear, so the same text with the same kinds of
+ * inline pieces is the same unit wherever it stands: the translation memory keys on {@link
+ * #text()}. A token's own content (which command, which link target) is not part of the text and is
+ * restored from the document it came from.
+ *
+ * <p>Immutable; made only by this package's parsers.
+ */
+public final class Unit {
+  /** Starts a token in the sent text: {@code ⟦}, U+27E6. */
+  public static final char OPEN = '\u27E6';
+
+  /** Ends a token in the sent text: {@code ⟧}, U+27E7. */
+  public static final char CLOSE = '\u27E7';
+
+  final int start;
+  final int end;
+  private final String text;
+  final int[] tokenStart; // token n (1-based) is source[tokenStart[n-1], tokenEnd[n-1])
+  final int[] tokenEnd;
+  final int[][] pairs; // {open, close} token numbers that must come back in this order
+  final String[] breaks; // the source text of each line break, in order
+  final int line; // 1-based line of `start`, for messages
+  private final String[] tokenText; // for messages
+  final UnaryOperator<String> escapeText; // applied to the answer's words between tokens
+  final UnaryOperator<String> finish; // applied to the whole restored unit
+
+  Unit(
+      int start,
+      int end,
+      String text,
+      int[] tokenStart,
+      int[] tokenEnd,
+      int[][] pairs,
+      String[] breaks,
+      int line,
+      String[] tokenText,
+      UnaryOperator<String> escapeText,
+      UnaryOperator<String> finish) {
+    this.start = start;
+    this.end = end;
+    this.text = text;
+    this.tokenStart = tokenStart;
+    this.tokenEnd = tokenEnd;
+    this.pairs = pairs;
+    this.breaks = breaks;
+    this.line = line;
+    this.tokenText = tokenText;
+    this.escapeText = escapeText;
+    this.finish = finish;
+  }
+
+  /** {@return the source text of token {@code k} (1-based), for messages} */
+  String tokenSource(int k) {
+    return tokenText[k - 1];
+  }
+
+  /** {@return what is sent: the words, tokens as {@code ⟦n⟧}, line breaks as {@code "\n"}} */
+  public String text() {
+    return text;
+  }
+
+  /** {@return how many tokens the text holds} */
+  public int tokens() {
+    return tokenStart.length;
+  }
+
+  /** {@return the line of the document where the unit starts, from 1} */
+  public int line() {
+    return line;
+  }
+
+  /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
+  static String marker(int n) {
+    return OPEN + Integer.toString(n) + CLOSE;
+  }
+
+  /** {@return the pairs of tokens that must keep their order, as {open, close}} */
+  List<int[]> pairs() {
+    return List.of(pairs);
+  }
+
+  @Override
+  public String toString() {
+    return "Unit[line " + line + ", " + text.length() + " chars, " + tokens() + " tokens]";
+  }
+}

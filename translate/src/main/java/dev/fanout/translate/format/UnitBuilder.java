@@ -1,0 +1,314 @@
+package dev.fanout.translate.format;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds one {@link Unit} from source ranges, in document order: translatable text (scanned for the
+ * pieces that must never be sent: placeholders, URLs, protected terms...), protected ranges
+ * (tokens), and the markup between text pieces, whose line breaks become {@code "\n"} in the sent
+ * text. Not thread-safe: one parser, one unit at a time.
+ */
+final class UnitBuilder {
+  /** printf conversions: {@code %s}, {@code %1$s}, {@code %-5.2f}, {@code %%}; no space flag. */
+  private static final Pattern PRINTF =
+      Pattern.compile("%(?:%|(?:\\d+\\$)?[-#+0,(]*\\d*(?:\\.\\d+)?[sdfgxXoceEbBn])");
+
+  /** HTML and Markdown character references: {@code &amp;}, {@code &#233;}, {@code &#xE9;}. */
+  private static final Pattern ENTITY =
+      Pattern.compile("&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});");
+
+  private static final int MAX_BRACES = 300; // a placeholder longer than this is text
+
+  private final String source;
+  private final Protection protection;
+  private final StringBuilder text = new StringBuilder();
+  private final List<int[]> tokens = new ArrayList<>(); // {start, end} in the source
+  private final List<String> breaks = new ArrayList<>();
+  private final List<int[]> pairPositions = new ArrayList<>(); // {open position, close position}
+  private boolean letters;
+  private boolean lastWasToken; // nothing but a token since the last token: contiguous ones merge
+  private int start = Integer.MAX_VALUE;
+  private int end = -1;
+  private UnaryOperator<String> escapeText = UnaryOperator.identity();
+  private UnaryOperator<String> finish = UnaryOperator.identity();
+
+  UnitBuilder(String source, Protection protection) {
+    this.source = source;
+    this.protection = protection;
+  }
+
+  /** Translatable source text in {@code [s, e)}: scanned for pieces that must stay as they are. */
+  UnitBuilder text(int s, int e) {
+    cover(s, e);
+    int i = s;
+    int plain = s; // start of the text not yet appended
+    while (i < e) {
+      int t = protectedEnd(i, e);
+      if (t > i) {
+        appendText(plain, i);
+        token(i, t);
+        i = t;
+        plain = t;
+      } else {
+        i++;
+      }
+    }
+    appendText(plain, e);
+    return this;
+  }
+
+  /** A range sent as one token, restored byte for byte (code, a tag, a link's target...). */
+  UnitBuilder token(int s, int e) {
+    if (e <= s) {
+      return this;
+    }
+    cover(s, e);
+    if (lastWasToken && tokens.get(tokens.size() - 1)[1] == s) {
+      tokens.get(tokens.size() - 1)[1] = e; // contiguous in the source, nothing between: one token
+      return this;
+    }
+    tokens.add(new int[] {s, e});
+    text.append(Unit.marker(tokens.size()));
+    lastWasToken = true;
+    return this;
+  }
+
+  /**
+   * Markup between two text pieces of one block: kept as tokens, except that each line break in it
+   * (with the container prefix that follows, such as {@code "> "}) is sent as {@code "\n"}, so that
+   * the engine sees a line break, not a token, in the middle of a sentence.
+   */
+  UnitBuilder gap(int s, int e) {
+    int i = s;
+    while (i < e) {
+      int nl = source.indexOf('\n', i);
+      if (nl < 0 || nl >= e) {
+        token(i, e);
+        return this;
+      }
+      int breakStart = nl > i && source.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+      token(i, breakStart);
+      int after = nl + 1;
+      while (after < e && " \t>".indexOf(source.charAt(after)) >= 0) {
+        after++;
+      }
+      cover(breakStart, after);
+      breaks.add(source.substring(breakStart, after));
+      text.append('\n');
+      lastWasToken = false;
+      i = after;
+    }
+    return this;
+  }
+
+  /**
+   * The tokens covering these two source positions must come back in this order (a link's {@code [}
+   * before its {@code ](target)}, an emphasis's opening before its closing delimiter).
+   */
+  UnitBuilder pair(int openPosition, int closePosition) {
+    pairPositions.add(new int[] {openPosition, closePosition});
+    return this;
+  }
+
+  /**
+   * How the answer's words must be escaped where the unit stands (in a quoted YAML value, in HTML
+   * text): applied to each stretch of the answer between tokens.
+   */
+  UnitBuilder escapeText(UnaryOperator<String> escape) {
+    this.escapeText = escape;
+    return this;
+  }
+
+  /** A last pass over the restored unit (quoting a YAML value that now needs quotes). */
+  UnitBuilder finish(UnaryOperator<String> finish) {
+    this.finish = finish;
+    return this;
+  }
+
+  /** {@return the unit, or null when it has nothing to translate (no letter in its text)} */
+  Unit build() {
+    if (!letters || end < 0) {
+      return null;
+    }
+    int n = tokens.size();
+    int[] ts = new int[n];
+    int[] te = new int[n];
+    String[] tt = new String[n];
+    for (int k = 0; k < n; k++) {
+      ts[k] = tokens.get(k)[0];
+      te[k] = tokens.get(k)[1];
+      tt[k] = source.substring(ts[k], te[k]);
+    }
+    List<int[]> pairs = new ArrayList<>();
+    for (int[] p : pairPositions) {
+      int open = tokenAt(ts, te, p[0]);
+      int close = tokenAt(ts, te, p[1]);
+      if (open > 0 && close > 0 && open != close) {
+        pairs.add(new int[] {open, close});
+      }
+    }
+    return new Unit(
+        start,
+        end,
+        text.toString(),
+        ts,
+        te,
+        pairs.toArray(new int[0][]),
+        breaks.toArray(new String[0]),
+        lineOf(source, start),
+        tt,
+        escapeText,
+        finish);
+  }
+
+  /** The 1-based number of the token holding {@code position}, or 0. */
+  private static int tokenAt(int[] ts, int[] te, int position) {
+    for (int k = 0; k < ts.length; k++) {
+      if (ts[k] <= position && position < te[k]) {
+        return k + 1;
+      }
+    }
+    return 0;
+  }
+
+  static int lineOf(String source, int offset) {
+    int line = 1;
+    for (int i = 0; i < offset && i < source.length(); i++) {
+      if (source.charAt(i) == '\n') {
+        line++;
+      }
+    }
+    return line;
+  }
+
+  private void cover(int s, int e) {
+    start = Math.min(start, s);
+    end = Math.max(end, e);
+  }
+
+  private void appendText(int s, int e) {
+    if (e <= s) {
+      return;
+    }
+    for (int i = s; i < e && !letters; i++) {
+      letters = Character.isLetter(source.charAt(i));
+    }
+    text.append(source, s, e);
+    lastWasToken = false;
+  }
+
+  /** The end of a protected piece starting at {@code i} (within {@code e}), or {@code i}. */
+  private int protectedEnd(int i, int e) {
+    char c = source.charAt(i);
+    switch (c) {
+      case Unit.OPEN, Unit.CLOSE -> {
+        return i + 1; // our own token brackets in the document: never sent as brackets
+      }
+      case '\\' -> {
+        if (protection.escapes && i + 1 < e && isAsciiPunctuation(source.charAt(i + 1))) {
+          return i + 2;
+        }
+      }
+      case '&' -> {
+        if (protection.entities) {
+          Matcher m = ENTITY.matcher(source).region(i, e);
+          if (m.lookingAt()) {
+            return m.end();
+          }
+        }
+      }
+      case '{' -> {
+        return braces(i, e);
+      }
+      case '$' -> {
+        if (i + 1 < e && source.charAt(i + 1) == '{') {
+          int b = braces(i + 1, e);
+          return b > i + 1 ? b : i;
+        }
+      }
+      case '%' -> {
+        Matcher m = PRINTF.matcher(source).region(i, e);
+        if (m.lookingAt()) {
+          return m.end();
+        }
+      }
+      case 'h', 'H' -> {
+        return url(i, e);
+      }
+      default -> {}
+    }
+    int term = protection.term(source, i, e);
+    return term > i ? term : i;
+  }
+
+  /**
+   * A brace group {@code {...}} that looks like a placeholder: {@code {name}}, {@code {{x}}},
+   * {@code {0}}, {@code {count, plural, one {# file} other {# files}}}. Its end, or {@code i}.
+   */
+  private int braces(int i, int e) {
+    int depth = 0;
+    for (int j = i; j < e && j - i < MAX_BRACES; j++) {
+      char c = source.charAt(j);
+      if (c == '{') {
+        depth++;
+      } else if (c == '}') {
+        if (--depth == 0) {
+          int k = i;
+          while (k < j && (source.charAt(k) == '{' || Character.isWhitespace(source.charAt(k)))) {
+            k++;
+          }
+          char first = source.charAt(k);
+          boolean named =
+              Character.isLetterOrDigit(first) || first == '_' || first == '.' || first == '$';
+          return named ? j + 1 : i;
+        }
+      } else if (c == '\n' && j + 1 < e && source.charAt(j + 1) == '\n') {
+        return i;
+      }
+    }
+    return i;
+  }
+
+  /** An http(s) URL starting at {@code i}: its end, trailing sentence punctuation left out. */
+  private int url(int i, int e) {
+    if (!(source.startsWith("http://", i)
+            || source.startsWith("https://", i)
+            || source.regionMatches(true, i, "http://", 0, 7)
+            || source.regionMatches(true, i, "https://", 0, 8))
+        || (i > 0 && Character.isLetterOrDigit(source.charAt(i - 1)))) {
+      return i;
+    }
+    int j = i;
+    int parens = 0;
+    while (j < e) {
+      char c = source.charAt(j);
+      if (Character.isWhitespace(c) || "<>\"'`".indexOf(c) >= 0 || c == Unit.OPEN) {
+        break;
+      }
+      if (c == '(') {
+        parens++;
+      } else if (c == ')') {
+        if (parens == 0) {
+          break;
+        }
+        parens--;
+      }
+      j++;
+    }
+    while (j > i && ".,;:!?".indexOf(source.charAt(j - 1)) >= 0) {
+      j--;
+    }
+    return j;
+  }
+
+  private static boolean isAsciiPunctuation(char c) {
+    return (c >= '!' && c <= '/')
+        || (c >= ':' && c <= '@')
+        || (c >= '[' && c <= '`')
+        || (c >= '{' && c <= '~');
+  }
+}

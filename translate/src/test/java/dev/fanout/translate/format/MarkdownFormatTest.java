@@ -1,0 +1,182 @@
+package dev.fanout.translate.format;
+
+import static dev.fanout.translate.format.FormatsTestSupport.run;
+import static dev.fanout.translate.format.FormatsTestSupport.texts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Markdown through the format layer: what is sent, and what comes back byte for byte. */
+class MarkdownFormatTest {
+  private static final Formats FORMATS = new Formats();
+  private static final String DOC =
+      """
+      ---
+      title: Getting started
+      layout: page
+      description: "How to \\"start\\" quickly"
+      ---
+      # Install `fanout` {name}
+
+      Run [the installer](https://x.org/a "The installer") and **read
+      the notes** first, \\*really\\* &amp; truly.
+
+      > quoted *line one
+      > line two*
+
+      - item `git clone https://x` one
+      - item two ![alt text](img.png)
+
+      | a | b |
+      |---|---|
+      | cell one | `c` |
+
+      ```sh
+      git clone https://example.org/repo
+      cargo build --release
+      ```
+
+          indented code stays
+
+      <div align="center">Raw *html*</div>
+
+      See [the install](#install-fanout-name) and <https://auto.link> or https://bare.example/x.
+
+      [ref]: https://example.org
+      """;
+
+  @Test
+  void theIdentityEngineGivesBackEveryByte() throws Exception {
+    assertEquals(DOC, run(FORMATS, DocumentFormat.MARKDOWN, DOC, UnaryOperator.identity()).text());
+  }
+
+  @Test
+  void onlyWordsAreSentAndEverythingElseTravelsAsTokens() {
+    List<String> sent = texts(FORMATS, DocumentFormat.MARKDOWN, DOC);
+    assertEquals(
+        List.of(
+            "Getting started",
+            "How to ⟦1⟧start⟦2⟧ quickly", // the YAML escapes \" stay as they are
+            "Install ⟦1⟧ ⟦2⟧",
+            "Run ⟦1⟧the installer⟦2⟧ and ⟦3⟧read\nthe notes⟦4⟧ first, ⟦5⟧really⟦6⟧ ⟦7⟧ truly.",
+            "The installer",
+            "quoted ⟦1⟧line one\nline two⟦2⟧",
+            "item ⟦1⟧ one",
+            "item two ⟦1⟧alt text⟦2⟧",
+            "a",
+            "b",
+            "cell one",
+            "See ⟦1⟧the install⟦2⟧ and ⟦3⟧ or ⟦4⟧."),
+        sent);
+  }
+
+  @Test
+  void wordsAreTranslatedAndCodeLinksAndMarkupStay() throws Exception {
+    String out = run(FORMATS, DocumentFormat.MARKDOWN, DOC, FormatsTestSupport::upper).text();
+    assertTrue(out.contains("title: GETTING STARTED\nlayout: page\n"), out);
+    assertTrue(out.contains("description: \"HOW TO \\\"START\\\" QUICKLY\""), out);
+    assertTrue(out.contains("# INSTALL `fanout` {name}\n"), out);
+    assertTrue(
+        out.contains(
+            "RUN [THE INSTALLER](https://x.org/a \"THE INSTALLER\") AND **READ\nTHE NOTES**"),
+        out);
+    assertTrue(out.contains("\\*REALLY\\* &amp; TRULY."), out);
+    assertTrue(out.contains("> QUOTED *LINE ONE\n> LINE TWO*"), out);
+    assertTrue(out.contains("- ITEM `git clone https://x` ONE"), out);
+    assertTrue(out.contains("![ALT TEXT](img.png)"), out);
+    assertTrue(out.contains("| CELL ONE | `c` |"), out);
+    assertTrue(out.contains("git clone https://example.org/repo\ncargo build --release\n"), out);
+    assertTrue(out.contains("    indented code stays\n"), out);
+    assertTrue(out.contains("<div align=\"center\">Raw *html*</div>"), out);
+    assertTrue(out.contains("<https://auto.link> OR https://bare.example/x."), out);
+    assertTrue(out.contains("[ref]: https://example.org"), out);
+  }
+
+  @Test
+  void anInPageLinkFollowsItsTranslatedHeading() throws Exception {
+    String out = run(FORMATS, DocumentFormat.MARKDOWN, DOC, FormatsTestSupport::upper).text();
+    // "# INSTALL `fanout` {name}" -> GitHub anchor "install-fanout-name" (lower-cased): unchanged
+    assertTrue(out.contains("(#install-fanout-name)"), out);
+    String doc = "## Adding new subcommands\n\nSee [below](#adding-new-subcommands).\n";
+    String translated =
+        run(
+                FORMATS,
+                DocumentFormat.MARKDOWN,
+                doc,
+                t -> t.replace("Adding new subcommands", "Añadir subórdenes"))
+            .text();
+    assertEquals("## Añadir subórdenes\n\nSee [below](#añadir-subórdenes).\n", translated);
+  }
+
+  @Test
+  void aLostTokenFailsWithItsNameAndLine() {
+    FormatException e =
+        assertThrows(
+            FormatException.class,
+            () ->
+                run(
+                    FORMATS,
+                    DocumentFormat.MARKDOWN,
+                    "Intro.\n\nRun `git clone x` now.\n",
+                    t -> t.replace("⟦1⟧", "git Clon x")));
+    assertEquals("token_lost", e.reason());
+    assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("`git clone x`"), e.getMessage());
+  }
+
+  @Test
+  void aRepeatedOrUnknownTokenOrATurnedPairFails() {
+    assertEquals(
+        "token_repeated",
+        assertThrows(
+                FormatException.class,
+                () -> run(FORMATS, DocumentFormat.MARKDOWN, "Run `a` now.\n", t -> t + " ⟦1⟧"))
+            .reason());
+    assertEquals(
+        "token_unexpected",
+        assertThrows(
+                FormatException.class,
+                () -> run(FORMATS, DocumentFormat.MARKDOWN, "Run `a` now.\n", t -> t + " ⟦9⟧"))
+            .reason());
+    assertEquals(
+        "token_order",
+        assertThrows(
+                FormatException.class,
+                () ->
+                    run(
+                        FORMATS,
+                        DocumentFormat.MARKDOWN,
+                        "See [the docs](x.md).\n",
+                        t -> "⟦2⟧the docs⟦1⟧ see."))
+            .reason());
+  }
+
+  @Test
+  void placeholdersStay() {
+    assertEquals(
+        List.of("Hello ⟦1⟧, you have ⟦2⟧ and ⟦3⟧ and ⟦4⟧ and ⟦5⟧ at 50% off."),
+        texts(
+            FORMATS,
+            DocumentFormat.MARKDOWN,
+            "Hello {{user}}, you have {count, plural, one {# file} other {# files}} and %1$s and"
+                + " ${HOME} and %d at 50% off.\n"));
+  }
+
+  @Test
+  void aHeadingOfCodeAloneIsNotSent() {
+    assertEquals(List.of(), texts(FORMATS, DocumentFormat.MARKDOWN, "# `fanout`\n\n```\nx\n```\n"));
+  }
+
+  @Test
+  void frontMatterValuesKeepParsingWhenTheirTranslationNeedsQuotes() throws Exception {
+    String doc = "---\ntitle: Start\n---\nBody.\n";
+    String out =
+        run(FORMATS, DocumentFormat.MARKDOWN, doc, t -> t.equals("Start") ? "Inicio: guía" : t)
+            .text();
+    assertEquals("---\ntitle: \"Inicio: guía\"\n---\nBody.\n", out);
+  }
+}
