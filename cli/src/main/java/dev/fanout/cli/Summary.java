@@ -37,13 +37,23 @@ final class Summary {
     err.println(
         String.format(
             Locale.ROOT,
-            "upstream: %,d calls, %,d characters sent, %,d retries; %,d documents in %.1f s (%.0f/s)",
+            "upstream: %,d calls, %,d characters sent, %,d served from memory, %,d retries;"
+                + " %,d documents in %.1f s (%.0f/s)",
             r.calls(),
             r.chars(),
+            r.memoryChars(),
             r.retries(),
             total,
             secs,
             total / secs));
+    if (!r.warnings().isEmpty()) {
+      err.println(
+          "warnings: "
+              + r.warnings().size()
+              + " (first: "
+              + r.warnings().get(0)
+              + "); all of them in the report");
+    }
     err.println("report: " + r.report());
     if (r.failed() > 0) {
       err.println("re-send only the failures: the same command with --retry-failed");

@@ -1,5 +1,6 @@
 package dev.fanout.translate;
 
+import dev.fanout.translate.format.DocumentFormat;
 import dev.fanout.translate.store.StateStore;
 
 /**
@@ -29,11 +30,10 @@ sealed interface InputItem permits InputItem.Document, InputItem.Problem {
    *     the output path for a file), line (1-based in a JSON Lines file, 0 for files) and tenant
    *     ({@code default} when the input names none)
    * @param text the text, never empty
-   * @param format text or HTML
+   * @param format how to take it apart: text, Markdown or HTML
    * @param jsonl true for a JSON Lines record
    */
-  record Document(
-      StateStore.Entry entry, String text, TranslationRequest.Format format, boolean jsonl)
+  record Document(StateStore.Entry entry, String text, DocumentFormat format, boolean jsonl)
       implements InputItem {
     String output() {
       return entry.output();

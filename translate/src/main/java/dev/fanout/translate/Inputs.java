@@ -3,6 +3,7 @@ package dev.fanout.translate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.translate.format.DocumentFormat;
 import dev.fanout.translate.store.StateStore;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -245,10 +246,11 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
     } catch (CharacterCodingException e) {
       return problem(key, origin, output, "not_utf8", "not valid UTF-8: " + e.getMessage());
     }
-    TranslationRequest.Format format =
-        kind.equals("html") ? TranslationRequest.Format.HTML : TranslationRequest.Format.TEXT;
     return new InputItem.Document(
-        new StateStore.Entry(key, origin, output, output, 0, "default"), text, format, false);
+        new StateStore.Entry(key, origin, output, output, 0, "default"),
+        text,
+        DocumentFormat.ofFileName(output),
+        false);
   }
 
   /**
@@ -508,10 +510,14 @@ final class Inputs implements Iterator<InputItem>, AutoCloseable {
             "line " + lineNo + ": empty text");
       }
       JsonNode formatNode = node.get("format");
-      TranslationRequest.Format format =
-          formatNode != null && "html".equalsIgnoreCase(formatNode.asText())
-              ? TranslationRequest.Format.HTML
-              : TranslationRequest.Format.TEXT;
+      DocumentFormat format;
+      try {
+        format =
+            DocumentFormat.named(
+                formatNode == null || formatNode.isNull() ? null : formatNode.asText());
+      } catch (IllegalArgumentException e) {
+        return lineProblem(tenant, "unsupported_format", "line " + lineNo + ": " + e.getMessage());
+      }
       return new InputItem.Document(
           new StateStore.Entry(key, file + ":" + lineNo, output, id, lineNo, tenant),
           textNode.asText(),

@@ -1,10 +1,12 @@
 package dev.fanout.translate;
 
+import dev.fanout.translate.format.Formats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything a {@link TranslateJob} needs to know. Build one with {@link #builder(List, Path,
@@ -26,6 +28,7 @@ import java.util.Objects;
  * @param initialBackoff the first retry delay when the server gives none (doubling, with jitter, up
  *     to 30 s)
  * @param maxSegment the longest segment sent in one request
+ * @param frontMatterKeys the Markdown front-matter keys whose values are translated
  */
 public record JobOptions(
     List<Path> inputs,
@@ -41,7 +44,8 @@ public record JobOptions(
     Map<String, String> tenantKeys,
     Duration maxServerDelay,
     Duration initialBackoff,
-    int maxSegment) {
+    int maxSegment,
+    Set<String> frontMatterKeys) {
 
   /** Checks the values. */
   public JobOptions {
@@ -50,6 +54,7 @@ public record JobOptions(
     from = Languages.iso1(from);
     to = Languages.iso1(to);
     tenantKeys = Map.copyOf(tenantKeys);
+    frontMatterKeys = Set.copyOf(frontMatterKeys);
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("no inputs: give at least one file or directory");
     }
@@ -126,6 +131,7 @@ public record JobOptions(
     private Duration maxServerDelay = Duration.ofSeconds(60);
     private Duration initialBackoff = Duration.ofMillis(250);
     private int maxSegment = Segmenter.DEFAULT_MAX;
+    private Set<String> frontMatterKeys = Formats.DEFAULT_FRONT_MATTER_KEYS;
 
     Builder(List<Path> inputs, Path out, String to) {
       this.inputs = inputs;
@@ -199,6 +205,15 @@ public record JobOptions(
       return this;
     }
 
+    /**
+     * The front-matter keys whose values are translated (default {@code title}, {@code
+     * description}).
+     */
+    public Builder frontMatterKeys(Set<String> v) {
+      frontMatterKeys = v;
+      return this;
+    }
+
     /** The options. */
     public JobOptions build() {
       return new JobOptions(
@@ -215,7 +230,8 @@ public record JobOptions(
           tenantKeys,
           maxServerDelay,
           initialBackoff,
-          maxSegment);
+          maxSegment,
+          frontMatterKeys);
     }
   }
 }

@@ -64,15 +64,25 @@ final class Recorder {
     }
   }
 
-  /** The outcome of a document that was sent: the batch's sink. */
+  /**
+   * The outcome of a document that was sent: the batch's sink. The units it paid for are remembered
+   * whatever became of the document: a unit is never paid for twice.
+   */
   void record(Outcome<Sender.Work, String> outcome) {
     Sender.Work w = outcome.item();
+    for (StateStore.Memory unit : w.learned()) {
+      send(new StateStore.Remember(unit, run));
+    }
     Plan.Send s = w.plan();
     Cost cost = new Cost(outcome.attempts(), w.calls(), w.chars());
     switch (outcome) {
       case Outcome.Success<Sender.Work, String> ok -> {
         counters.translated.increment();
-        log.decided(s.doc().tenant(), RunLog.Kind.TRANSLATED, w.calls(), w.chars());
+        log.decided(
+            s.doc().tenant(), RunLog.Kind.TRANSLATED, w.calls(), w.chars(), w.memoryChars());
+        for (String warning : w.warnings()) {
+          log.warn(s.doc().origin(), warning);
+        }
         send(
             new StateStore.Put(
                 Row.done(s.doc().entry(), s.hash(), settings, cost, ok.value(), run)));
@@ -81,7 +91,7 @@ final class Recorder {
       case Outcome.Failure<Sender.Work, String> f -> {
         StateStore.Failure why = Failures.of(f.error(), f.attempts(), maxServerDelay);
         counters.fail(why.reason());
-        log.decided(s.doc().tenant(), RunLog.Kind.FAILED, w.calls(), w.chars());
+        log.decided(s.doc().tenant(), RunLog.Kind.FAILED, w.calls(), w.chars(), w.memoryChars());
         send(new StateStore.Put(Row.failed(s.doc().entry(), s.hash(), settings, cost, why, run)));
         line(s.slot(), s.doc(), null);
       }

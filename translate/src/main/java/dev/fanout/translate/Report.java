@@ -49,6 +49,7 @@ final class Report {
         g.writeObjectFieldStart("upstream");
         g.writeNumberField("calls", r.calls());
         g.writeNumberField("characters", r.chars());
+        g.writeNumberField("characters_from_memory", r.memoryChars());
         g.writeNumberField("retries", r.retries());
         g.writeEndObject();
         g.writeObjectFieldStart("tenants");
@@ -61,6 +62,7 @@ final class Report {
           g.writeNumberField("not_selected", t.notSelected());
           g.writeNumberField("upstream_calls", t.calls());
           g.writeNumberField("characters", t.chars());
+          g.writeNumberField("characters_from_memory", t.memoryChars());
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -77,6 +79,11 @@ final class Report {
           g.writeNumber(sec.skipped());
           g.writeNumber(sec.failed());
           g.writeEndArray();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("warnings");
+        for (String w : r.warnings()) {
+          g.writeString(w);
         }
         g.writeEndArray();
         g.writeObjectFieldStart("failed_by_reason");

@@ -34,7 +34,13 @@ final class RunLog {
     final LongAdder notSelected = new LongAdder();
     final LongAdder calls = new LongAdder();
     final LongAdder charsSent = new LongAdder();
+    final LongAdder memoryChars = new LongAdder();
   }
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> warnings =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger warningCount =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   RunLog(long startNanos) {
     this.startNanos = startNanos;
@@ -42,7 +48,13 @@ final class RunLog {
 
   /** One document decided now: its tenant, what became of it, and what it cost upstream. */
   void decided(String tenant, Kind kind, long calls, long charsSent) {
+    decided(tenant, kind, calls, charsSent, 0);
+  }
+
+  /** The same, with the characters its units got from the translation memory. */
+  void decided(String tenant, Kind kind, long calls, long charsSent, long memoryChars) {
     Tenant t = tenants.computeIfAbsent(tenant, k -> new Tenant());
+    t.memoryChars.add(memoryChars);
     switch (kind) {
       case TRANSLATED -> t.translated.increment();
       case SKIPPED -> t.skipped.increment();
@@ -74,8 +86,26 @@ final class RunLog {
                     t.failed.sum(),
                     t.notSelected.sum(),
                     t.calls.sum(),
-                    t.charsSent.sum())));
+                    t.charsSent.sum(),
+                    t.memoryChars.sum())));
     return out;
+  }
+
+  /** A document's output has something to check (the first {@value TranslateJob#MAX_WARNINGS}). */
+  void warn(String origin, String warning) {
+    if (warningCount.getAndIncrement() < TranslateJob.MAX_WARNINGS) {
+      warnings.add(origin + ": " + warning);
+    }
+  }
+
+  /** {@return the warnings kept, and a last line counting the others if there were more} */
+  List<String> warnings() {
+    List<String> out = new ArrayList<>(warnings);
+    int more = warningCount.get() - out.size();
+    if (more > 0) {
+      out.add("and " + more + " more warnings");
+    }
+    return List.copyOf(out);
   }
 
   /** {@return documents decided in each second of the run, up to the last one with any} */

@@ -2,31 +2,48 @@ package dev.fanout.translate;
 
 import dev.fanout.RateLimiter;
 import dev.fanout.Task;
+import dev.fanout.translate.format.Extraction;
+import dev.fanout.translate.format.FormatException;
+import dev.fanout.translate.format.Formats;
+import dev.fanout.translate.format.Unit;
+import dev.fanout.translate.store.StateStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The batch's task: sends one document upstream, segment by segment, under its tenant's key and
- * rate limit, checks each answer, and writes a file's output atomically (a JSON Lines record's
+ * The batch's task: one document. The format layer takes it apart into units (paragraphs, headings,
+ * cells, titles...: {@link Formats}); each unit is served from the translation memory when it was
+ * translated before, else sent (split into segments when longer than {@code maxSegment}) under the
+ * tenant's key and rate limit, its answer checked ({@link Plausibility}, and every inline token
+ * back exactly once); then the document is put back together from its source, byte for byte outside
+ * the translated words, and a file's output is written atomically (a JSON Lines record's
  * translation is returned, for the recorder to put in its output).
  *
- * <p>A retry resumes at the first segment not yet translated: a segment that came back is never
- * sent, or paid for, twice. A failure is thrown as the {@link TranslationException} the backend
- * threw, or {@code implausible_response} when an answer fails {@link Plausibility}; the batch's
- * retry policy decides what happens next.
+ * <p>A retry resumes where the last attempt stopped: a unit, or a segment of a long unit, that came
+ * back is never sent, or paid for, twice. A failure is thrown as the {@link TranslationException}
+ * the backend threw, {@code implausible_response} when an answer fails {@link Plausibility}, or the
+ * format layer's reason ({@code token_lost}...) when it cannot be put back; the batch's retry
+ * policy decides what happens next.
  */
 final class Sender implements Task<Sender.Work, String> {
   /** A document on its way through the batch: its plan and its progress across attempts. */
   static final class Work {
     private final Plan.Send plan;
-    private List<String> pieces; // its segments, once split
-    private String[] done; // translated segments, by index
+    private Extraction extraction; // once taken apart
+    private String[] answers; // by unit, as they come back
+    private int partialUnit = -1; // the long unit being sent in segments, or -1
+    private String[] partialDone; // its segments translated so far
+    private final List<StateStore.Memory> learned = new ArrayList<>();
+    private List<String> warnings = List.of();
     private long calls;
     private long chars;
+    private long memoryChars;
 
     Work(Plan.Send plan) {
       this.plan = plan;
@@ -43,48 +60,145 @@ final class Sender implements Task<Sender.Work, String> {
     long chars() {
       return chars;
     }
+
+    /** {@return characters of units served from the translation memory instead of being sent} */
+    long memoryChars() {
+      return memoryChars;
+    }
+
+    /** {@return the units this document paid for, to remember whatever became of it} */
+    List<StateStore.Memory> learned() {
+      return learned;
+    }
+
+    /** {@return what a reader should check in the output (an in-page link left as it was)} */
+    List<String> warnings() {
+      return warnings;
+    }
   }
 
   private final JobOptions options;
   private final Translator translator;
   private final TranslateJob.Counters counters;
+  private final Formats formats;
+  private final Memory memory;
+  private final String backend;
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
 
-  Sender(JobOptions options, Translator translator, TranslateJob.Counters counters) {
+  Sender(
+      JobOptions options,
+      Translator translator,
+      TranslateJob.Counters counters,
+      Formats formats,
+      Memory memory) {
     this.options = options;
     this.translator = translator;
     this.counters = counters;
+    this.formats = formats;
+    this.memory = memory;
+    this.backend =
+        translator.version().isEmpty()
+            ? translator.name()
+            : translator.name() + "@" + translator.version();
   }
 
   @Override
   public String apply(Work w) throws Exception {
     InputItem.Document d = w.plan.doc();
-    if (w.pieces == null) {
-      w.pieces = Segmenter.split(d.text(), options.maxSegment());
-      w.done = new String[w.pieces.size()];
+    if (w.extraction == null) {
+      w.extraction = formats.extract(d.format(), d.text());
+      w.answers = new String[w.extraction.units().size()];
     }
     String key = options.keyFor(d.tenant());
     RateLimiter limiter = limiterFor(d.tenant());
-    for (int i = 0; i < w.pieces.size(); i++) {
-      if (w.done[i] == null) {
-        w.done[i] = translate(w, i, d, key, limiter);
+    List<Unit> units = w.extraction.units();
+    for (int i = 0; i < units.size(); i++) {
+      if (w.answers[i] == null) {
+        w.answers[i] = unit(w, i, units.get(i), key, limiter);
       }
     }
-    String translated = String.join("", w.done);
-    w.pieces = null;
-    w.done = null;
+    Extraction.Assembled out;
+    try {
+      out = w.extraction.assemble(Arrays.asList(w.answers));
+    } catch (FormatException e) {
+      throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // checked per unit
+    }
+    w.warnings = out.warnings();
+    w.extraction = null;
+    w.answers = null;
     if (d.jsonl()) {
-      return translated;
+      return out.text();
     }
     Path target = SafePaths.resolveInside(options.out(), d.output());
-    SafePaths.writeAtomically(target, translated.getBytes(StandardCharsets.UTF_8));
+    SafePaths.writeAtomically(target, out.text().getBytes(StandardCharsets.UTF_8));
     return null;
   }
 
-  /** One segment: its surrounding whitespace stays, its body is sent (a blank one is not). */
-  private String translate(Work w, int i, InputItem.Document d, String key, RateLimiter limiter)
+  /** One unit: from the memory, or sent and checked, then remembered. */
+  private String unit(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
+    String k = memory.key(u);
+    String remembered = memory.recallOrClaim(k);
+    if (remembered != null) {
+      w.memoryChars += u.text().length();
+      counters.memoryChars.add(u.text().length());
+      return remembered;
+    }
+    try {
+      String answer = send(w, index, u, key, limiter);
+      try {
+        u.check(answer);
+      } catch (FormatException e) {
+        throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e);
+      }
+      memory.learned(k, answer);
+      w.learned.add(
+          new StateStore.Memory(k, u.text(), answer, options.from(), options.to(), backend));
+      return answer;
+    } catch (Throwable t) {
+      memory.abandoned(k);
+      throw t;
+    }
+  }
+
+  /** A unit's text sent as it is, or in segments when long; the answer joined. */
+  private String send(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
+    if (u.text().length() <= options.maxSegment()) {
+      return translate(w, u.text(), key, limiter, "");
+    }
+    if (w.partialUnit != index) {
+      w.partialUnit = index;
+      w.partialDone = null;
+    }
+    List<String> pieces = Segmenter.split(u.text(), options.maxSegment());
+    if (w.partialDone == null || w.partialDone.length != pieces.size()) {
+      w.partialDone = new String[pieces.size()];
+    }
+    for (int i = 0; i < pieces.size(); i++) {
+      if (w.partialDone[i] == null) {
+        w.partialDone[i] =
+            translate(
+                w,
+                pieces.get(i),
+                key,
+                limiter,
+                "segment "
+                    + (i + 1)
+                    + " of "
+                    + pieces.size()
+                    + " of the unit at line "
+                    + u.line()
+                    + ": ");
+      }
+    }
+    String joined = String.join("", w.partialDone);
+    w.partialUnit = -1;
+    w.partialDone = null;
+    return joined;
+  }
+
+  /** One request: its surrounding whitespace stays, its body is sent (a blank one is not). */
+  private String translate(Work w, String piece, String key, RateLimiter limiter, String where)
       throws Exception {
-    String piece = w.pieces.get(i);
     int a = 0;
     while (a < piece.length() && Character.isWhitespace(piece.charAt(a))) {
       a++;
@@ -106,14 +220,12 @@ final class Sender implements Task<Sender.Work, String> {
     counters.chars.add(body.length());
     String answer =
         translator.translate(
-            new TranslationRequest(body, options.from(), options.to(), d.format(), key));
+            new TranslationRequest(
+                body, options.from(), options.to(), TranslationRequest.Format.TEXT, key));
     Optional<String> problem = Plausibility.problem(body, answer);
     if (problem.isPresent()) {
       throw TranslationException.permanent(
-          "implausible_response",
-          200,
-          "segment " + (i + 1) + " of " + w.pieces.size() + ": " + problem.get(),
-          null);
+          "implausible_response", 200, where + problem.get(), null);
     }
     return piece.substring(0, a) + answer + piece.substring(b);
   }

@@ -7,6 +7,8 @@ import dev.fanout.ChannelClosedException;
 import dev.fanout.FailedException;
 import dev.fanout.RetryPolicy;
 import dev.fanout.TaskGroup;
+import dev.fanout.translate.format.Formats;
+import dev.fanout.translate.format.Protection;
 import dev.fanout.translate.store.StateStore;
 import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
@@ -61,6 +63,9 @@ public final class TranslateJob {
   /** JSON Lines records decided ahead of an earlier one still undecided, at most (memory bound). */
   static final int MAX_JSONL_PENDING = 65_536;
 
+  /** Warnings kept for the report; more are counted, not kept. */
+  public static final int MAX_WARNINGS = 1000;
+
   private final JobOptions options;
   private final Translator translator;
   private final StateStore store;
@@ -76,6 +81,7 @@ public final class TranslateJob {
     final LongAdder notSelected = new LongAdder();
     final LongAdder calls = new LongAdder();
     final LongAdder chars = new LongAdder();
+    final LongAdder memoryChars = new LongAdder();
     final LongAdder retries = new LongAdder();
     final Map<String, LongAdder> failedBy = new ConcurrentHashMap<>();
     volatile long expected = -1;
@@ -113,6 +119,11 @@ public final class TranslateJob {
     /** Characters sent upstream. */
     public long chars() {
       return chars.sum();
+    }
+
+    /** Characters of units served from the translation memory instead of being sent. */
+    public long memoryChars() {
+      return memoryChars.sum();
     }
 
     /** Retries scheduled. */
@@ -153,6 +164,7 @@ public final class TranslateJob {
    * @param notSelected documents not sent because of {@code --retry-failed}
    * @param calls upstream requests
    * @param chars characters sent upstream
+   * @param memoryChars characters of units served from the translation memory, not sent
    * @param retries retries scheduled
    * @param failedByReason failures by reason code
    * @param elapsed wall time
@@ -160,6 +172,8 @@ public final class TranslateJob {
    * @param report the JSON report's path
    * @param tenants the same counts per tenant, by tenant name
    * @param timeline documents decided in each second of the run, from its start
+   * @param warnings what a reader should check in the outputs (at most {@value #MAX_WARNINGS}), one
+   *     line each, naming the document
    */
   public record Result(
       long run,
@@ -169,13 +183,15 @@ public final class TranslateJob {
       long notSelected,
       long calls,
       long chars,
+      long memoryChars,
       long retries,
       Map<String, Long> failedByReason,
       Duration elapsed,
       boolean interrupted,
       Path report,
       Map<String, TenantTotals> tenants,
-      List<Second> timeline) {}
+      List<Second> timeline,
+      List<String> warnings) {}
 
   /**
    * One tenant's share of a run.
@@ -186,9 +202,16 @@ public final class TranslateJob {
    * @param notSelected documents not sent because of {@code --retry-failed}
    * @param calls upstream requests for its documents
    * @param chars characters sent upstream for its documents
+   * @param memoryChars characters of its documents' units served from the translation memory
    */
   public record TenantTotals(
-      long translated, long skipped, long failed, long notSelected, long calls, long chars) {}
+      long translated,
+      long skipped,
+      long failed,
+      long notSelected,
+      long calls,
+      long chars,
+      long memoryChars) {}
 
   /**
    * Documents decided in one second of a run (not-selected ones are not counted).
@@ -265,6 +288,8 @@ public final class TranslateJob {
             });
       }
       Planner planner = new Planner(options, store, settings, jsonl);
+      Formats formats = new Formats(options.frontMatterKeys(), Protection.TEXT);
+      Memory memory = new Memory(store, Memory.scope(options.from(), options.to(), translator, ""));
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
           () -> {
@@ -290,7 +315,7 @@ public final class TranslateJob {
                     counters.retries.increment();
                   }
                 })
-            .run(new Sender(options, translator, counters), recorder::record);
+            .run(new Sender(options, translator, counters, formats, memory), recorder::record);
       } catch (ChannelClosedException e) {
         failure = asRuntime(e.getCause()); // planning failed (the state store, most likely)
       } catch (RuntimeException e) {
@@ -339,13 +364,15 @@ public final class TranslateJob {
             counters.notSelected(),
             counters.calls(),
             counters.chars(),
+            counters.memoryChars(),
             counters.retries(),
             counters.failedByReason(),
             Duration.ofNanos(System.nanoTime() - start),
             interrupted,
             options.report(),
             log.tenants(),
-            log.timeline());
+            log.timeline(),
+            log.warnings());
     Report.write(options.report(), result, options, translator.name(), store);
     store.finishRun(
         run,

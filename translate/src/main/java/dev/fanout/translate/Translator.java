@@ -15,6 +15,16 @@ public interface Translator extends AutoCloseable {
   String name();
 
   /**
+   * What changes when the backend would translate the same text differently: an engine's data
+   * version, an algorithm's revision. The translation memory keys units on the backend's name and
+   * this, so a new version is never served the old one's translations. Empty when the backend
+   * cannot tell (a remote server): then only its name counts.
+   */
+  default String version() {
+    return "";
+  }
+
+  /**
    * Translates one segment.
    *
    * @throws TranslationException when the backend refused or failed; the exception says whether to

@@ -39,7 +39,7 @@ class TranslateJobTest {
   @TempDir Path dir;
 
   /** Upper-cases text; records every request; a rule may throw instead. */
-  static final class Recording implements Translator {
+  static class Recording implements Translator {
     final ConcurrentLinkedQueue<TranslationRequest> requests = new ConcurrentLinkedQueue<>();
     volatile Function<TranslationRequest, TranslationException> rule = r -> null;
     volatile Function<String, String> answer = s -> s.toUpperCase(java.util.Locale.ROOT);
@@ -206,10 +206,13 @@ class TranslateJobTest {
 
     write("b.txt", "beta, edited");
     write("c.jsonl", "{\"id\":\"y\",\"text\":\"delta\"}\n{\"id\":\"x\",\"text\":\"gamma 2\"}\n");
-    Files.delete(dir.resolve("out/a.txt")); // an output removed by hand is made again
+    Files.delete(dir.resolve("out/a.txt")); // an output removed by hand is made again...
     Recording third = new Recording();
     TranslateJob.Result r3 = run(options().build(), third);
-    assertEquals(Set.of("alpha", "beta, edited", "gamma 2"), new TreeSet<>(third.texts()));
+    // ... from the translation memory: "alpha" was paid for once, and is not sent again
+    assertEquals(Set.of("beta, edited", "gamma 2"), new TreeSet<>(third.texts()));
+    assertEquals("ALPHA", Files.readString(dir.resolve("out/a.txt")));
+    assertEquals("alpha".length(), r3.memoryChars());
     assertEquals(3, r3.translated());
     assertEquals(1, r3.skipped());
     List<String> lines = Files.readAllLines(dir.resolve("out/c.jsonl"));

@@ -80,6 +80,16 @@ public final class Unit {
     return line;
   }
 
+  /**
+   * Checks a backend's answer for this unit: every token back exactly once, none unknown, pairs in
+   * their order.
+   *
+   * @throws FormatException naming the line and the token when the answer cannot be put back
+   */
+  public void check(String answer) throws FormatException {
+    Extraction.check(this, answer);
+  }
+
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
   static String marker(int n) {
     return OPEN + Integer.toString(n) + CLOSE;

@@ -1,0 +1,143 @@
+package dev.fanout.translate;
+
+import dev.fanout.translate.format.Unit;
+import dev.fanout.translate.store.StateStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The translation memory as the job sees it: a unit already translated, in this run or an earlier
+ * one, is never sent again, even inside a new or edited document.
+ *
+ * <p>A unit's key is the SHA-256 of its text as sent (words, tokens numbered {@code ⟦n⟧}, line
+ * breaks), the languages, the backend's name and version, and the glossary in force: any of them
+ * changing makes a new key. A token's content (which command, which link target) is not part of the
+ * key: the same sentence around different code is the same translation, restored around each
+ * document's own code.
+ *
+ * <p>Recall looks in the units translated in this run first (a bounded cache: the store's writer
+ * lags behind by up to a few hundred rows), then in the state store, unless the store had no unit
+ * at all when the run began. Two workers that need the same unit at the same time do not both send
+ * it: the first claims it, the second waits for the first's answer (and sends it itself if the
+ * first failed). A worker never waits while it holds a claim of its own, so claims cannot wait on
+ * each other in a circle. Learning goes to the cache here; the recorder writes each learned unit to
+ * the store with the document's outcome. Thread-safe: every worker calls it.
+ */
+final class Memory {
+  /** Units kept in the run's own cache; older ones are recalled from the store. */
+  static final int CACHE = 20_000;
+
+  private final StateStore store;
+  private final byte[] scope;
+  private final boolean storeHasUnits;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, String> cache =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > CACHE;
+        }
+      };
+
+  /**
+   * @param scope what besides the text decides a translation: languages, backend and version,
+   *     glossary (see {@link #scope})
+   */
+  Memory(StateStore store, String scope) {
+    this.store = store;
+    this.scope = (scope + "\u0000").getBytes(StandardCharsets.UTF_8);
+    this.storeHasUnits = !store.memoryIsEmpty();
+  }
+
+  /** What besides a unit's text decides its translation, as one string. */
+  static String scope(String from, String to, Translator t, String glossary) {
+    return "v1|" + from + ">" + to + "|" + t.name() + "@" + t.version() + "|" + glossary;
+  }
+
+  /** {@return the unit's key in the memory} */
+  String key(Unit u) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(scope);
+      return HexFormat.of().formatHex(md.digest(u.text().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError("SHA-256 is always present", e);
+    }
+  }
+
+  private final ConcurrentHashMap<String, CompletableFuture<String>> claims =
+      new ConcurrentHashMap<>();
+
+  /**
+   * The translation of the unit with this key when it is remembered, or as soon as the worker
+   * translating it now has it; null when the caller must translate it, and then call {@link
+   * #learned} or {@link #abandoned}.
+   *
+   * @throws InterruptedException if interrupted while waiting for another worker's answer
+   */
+  String recallOrClaim(String key) throws InterruptedException {
+    while (true) {
+      String t = recall(key);
+      if (t != null) {
+        return t;
+      }
+      CompletableFuture<String> other = claims.putIfAbsent(key, new CompletableFuture<>());
+      if (other == null) {
+        return null;
+      }
+      try {
+        t = other.get();
+      } catch (ExecutionException e) {
+        t = null;
+      }
+      if (t != null) {
+        return t;
+      }
+      // the other worker failed: try again, claiming it ourselves if nobody else did
+    }
+  }
+
+  /** The caller could not translate the unit it claimed: a waiting worker will try. */
+  void abandoned(String key) {
+    CompletableFuture<String> f = claims.remove(key);
+    if (f != null) {
+      f.complete(null);
+    }
+  }
+
+  /** {@return the remembered translation of the unit with this key, or null} */
+  String recall(String key) {
+    lock.lock();
+    try {
+      String t = cache.get(key);
+      if (t != null) {
+        return t;
+      }
+    } finally {
+      lock.unlock();
+    }
+    return storeHasUnits ? store.recall(key).orElse(null) : null;
+  }
+
+  /** Remembers a translation made in this run (the recorder stores it), and ends its claim. */
+  void learned(String key, String translation) {
+    lock.lock();
+    try {
+      cache.putIfAbsent(key, translation);
+    } finally {
+      lock.unlock();
+    }
+    CompletableFuture<String> f = claims.remove(key);
+    if (f != null) {
+      f.complete(translation);
+    }
+  }
+}
