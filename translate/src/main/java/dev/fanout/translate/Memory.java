@@ -2,10 +2,6 @@ package dev.fanout.translate;
 
 import dev.fanout.translate.format.Unit;
 import dev.fanout.translate.store.StateStore;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A unit's key is the SHA-256 of its text as sent (words, tokens numbered {@code ⟦n⟧}, line
  * breaks), the languages, the backend's name and version, and the glossary in force: any of them
- * changing makes a new key. A token's content (which command, which link target) is not part of the
- * key: the same sentence around different code is the same translation, restored around each
- * document's own code.
+ * changing makes a new key ({@link StateStore.Memory#key}). A translation people made, imported
+ * from a TMX file, is keyed on the languages alone and wins over any backend's. A token's content
+ * (which command, which link target) is not part of the key: the same sentence around different
+ * code is the same translation, restored around each document's own code.
  *
  * <p>Recall looks in the units translated in this run first (a bounded cache: the store's writer
  * lags behind by up to a few hundred rows), then in the state store, unless the store had no unit
@@ -36,7 +33,8 @@ final class Memory {
   static final int CACHE = 20_000;
 
   private final StateStore store;
-  private final byte[] scope;
+  private final String scope;
+  private final String humanScope;
   private final boolean storeHasUnits;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, String> cache =
@@ -48,29 +46,29 @@ final class Memory {
       };
 
   /**
-   * @param scope what besides the text decides a translation: languages, backend and version,
-   *     glossary (see {@link #scope})
+   * @param from the source language
+   * @param to the target language
+   * @param t the backend (its name and version are part of every key)
+   * @param glossary what identifies the glossary in force, or empty
    */
-  Memory(StateStore store, String scope) {
+  Memory(StateStore store, String from, String to, Translator t, String glossary) {
     this.store = store;
-    this.scope = (scope + "\u0000").getBytes(StandardCharsets.UTF_8);
+    String backend = t.version().isEmpty() ? t.name() : t.name() + "@" + t.version();
+    this.scope = StateStore.Memory.scope(from, to, backend, glossary);
+    this.humanScope = StateStore.Memory.humanScope(from, to);
     this.storeHasUnits = !store.memoryIsEmpty();
   }
 
-  /** What besides a unit's text decides its translation, as one string. */
-  static String scope(String from, String to, Translator t, String glossary) {
-    return "v1|" + from + ">" + to + "|" + t.name() + "@" + t.version() + "|" + glossary;
+  /** {@return the unit's key in the memory, for this run's backend} */
+  String key(Unit u) {
+    return StateStore.Memory.key(scope, u.text());
   }
 
-  /** {@return the unit's key in the memory} */
-  String key(Unit u) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(scope);
-      return HexFormat.of().formatHex(md.digest(u.text().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("SHA-256 is always present", e);
-    }
+  /** {@return the translation people gave this unit (imported from TMX), or null} */
+  String human(Unit u) {
+    return storeHasUnits
+        ? store.recall(StateStore.Memory.key(humanScope, u.text())).orElse(null)
+        : null;
   }
 
   private final ConcurrentHashMap<String, CompletableFuture<String>> claims =

@@ -136,6 +136,12 @@ final class Sender implements Task<Sender.Work, String> {
 
   /** One unit: from the memory, or sent and checked, then remembered. */
   private String unit(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
+    String human = memory.human(u);
+    if (human != null) {
+      w.memoryChars += u.text().length();
+      counters.memoryChars.add(u.text().length());
+      return human;
+    }
     String k = memory.key(u);
     String remembered = memory.recallOrClaim(k);
     if (remembered != null) {

@@ -289,7 +289,7 @@ public final class TranslateJob {
       }
       Planner planner = new Planner(options, store, settings, jsonl);
       Formats formats = new Formats(options.frontMatterKeys(), Protection.TEXT);
-      Memory memory = new Memory(store, Memory.scope(options.from(), options.to(), translator, ""));
+      Memory memory = new Memory(store, options.from(), options.to(), translator, "");
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
           () -> {

@@ -222,6 +222,40 @@ public interface StateStore extends AutoCloseable {
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(target, "target");
     }
+
+    /** The backend name of units people translated (imported from a TMX file). */
+    public static final String HUMAN = "human";
+
+    /**
+     * A unit's key: the SHA-256, in hex, of its scope (what besides its text decides its
+     * translation), a NUL, and its text as sent.
+     */
+    public static String key(String scope, String text) {
+      try {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update((scope + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of()
+            .formatHex(md.digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new AssertionError("SHA-256 is always present", e);
+      }
+    }
+
+    /**
+     * The scope of a machine translation: the languages, the backend and its version, the glossary
+     * in force.
+     */
+    public static String scope(String from, String to, String backend, String glossary) {
+      return "v1|" + from + ">" + to + "|" + backend + "|" + glossary;
+    }
+
+    /**
+     * The scope of a translation people made (imported from a TMX file): the languages only. A run
+     * prefers it to any backend's.
+     */
+    public static String humanScope(String from, String to) {
+      return scope(from, to, HUMAN, "");
+    }
   }
 
   /**
