@@ -1,9 +1,11 @@
 package dev.fanout.cli;
 
+import dev.fanout.translate.Glossary;
 import dev.fanout.translate.JobOptions;
 import dev.fanout.translate.TranslateJob;
 import dev.fanout.translate.Translator;
 import dev.fanout.translate.backend.Backends;
+import dev.fanout.translate.format.Formats;
 import dev.fanout.translate.store.StateStore;
 import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
@@ -141,6 +143,36 @@ public final class TranslateCommand implements Callable<Integer> {
               + " of any other kind is refused with a message saying what is accepted.")
   String state;
 
+  @Option(
+      names = "--glossary",
+      paramLabel = "FILE",
+      description =
+          "CSV rows source,target[,tenant]: an empty target keeps the term untranslated (it is"
+              + " never sent); a target is checked in the output and reported when missing.")
+  Path glossary;
+
+  @Option(
+      names = "--front-matter-keys",
+      split = ",",
+      paramLabel = "KEY",
+      description =
+          "Markdown front-matter keys whose values are translated (default: title,description).")
+  List<String> frontMatterKeys;
+
+  @Option(
+      names = "--dry-run",
+      description =
+          "Send nothing, write nothing: count the documents, units and characters a run would send"
+              + " after the translation memory, per tenant, the least time at --rate, and the cost.")
+  boolean dryRun;
+
+  @Option(
+      names = "--price-per-million-chars",
+      defaultValue = "0",
+      paramLabel = "PRICE",
+      description = "The backend's price per million characters, for --dry-run's cost.")
+  double pricePerMillion;
+
   @Option(names = "--quiet", description = "No progress and no summary; errors only.")
   boolean quiet;
 
@@ -161,7 +193,15 @@ public final class TranslateCommand implements Callable<Integer> {
               .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
               .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
               .maxServerDelay(maxRetryAfter)
+              .glossary(glossary == null ? Glossary.NONE : Glossary.read(glossary))
+              .frontMatterKeys(
+                  frontMatterKeys == null
+                      ? Formats.DEFAULT_FRONT_MATTER_KEYS
+                      : java.util.Set.copyOf(frontMatterKeys))
               .build();
+      if (pricePerMillion < 0 || Double.isNaN(pricePerMillion)) {
+        throw new IllegalArgumentException("--price-per-million-chars must be 0 or more");
+      }
       backendChoice = Backends.choose(backend, url, options.from(), options.to());
     } catch (IllegalArgumentException | UsageException e) {
       err.println("fanout translate: " + e.getMessage());
@@ -169,6 +209,9 @@ public final class TranslateCommand implements Callable<Integer> {
     }
     // A --state the build cannot open is a usage error (IllegalArgumentException), reported before
     // anything else is said or started.
+    if (dryRun) {
+      return dryRun(options, backendChoice, err);
+    }
     try (Translator translator = backendChoice.translator();
         StateStore store = StateStores.open(state, out)) {
       if (!quiet) {
@@ -200,6 +243,21 @@ public final class TranslateCommand implements Callable<Integer> {
       }
       return result.failed() > 0 ? 2 : 0;
     } catch (IOException | StoreException | IllegalArgumentException e) {
+      err.println("fanout translate: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** {@code --dry-run}: the estimate, printed; nothing sent, nothing written. */
+  private int dryRun(JobOptions options, Backends.Choice backendChoice, PrintWriter err) {
+    try (Translator translator = backendChoice.translator();
+        StateStore store = StateStores.openIfExists(state, out)) {
+      TranslateJob.Estimate e =
+          new TranslateJob(options, translator, store).estimate(pricePerMillion);
+      Summary.print(
+          e, options, backendChoice.reason(), pricePerMillion > 0, spec.commandLine().getOut());
+      return 0;
+    } catch (StoreException | IllegalArgumentException e) {
       err.println("fanout translate: " + e.getMessage());
       return 1;
     }

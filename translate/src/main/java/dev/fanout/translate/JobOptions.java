@@ -29,6 +29,7 @@ import java.util.Set;
  *     to 30 s)
  * @param maxSegment the longest segment sent in one request
  * @param frontMatterKeys the Markdown front-matter keys whose values are translated
+ * @param glossary terms kept as they are, and terms with a required translation
  */
 public record JobOptions(
     List<Path> inputs,
@@ -45,7 +46,8 @@ public record JobOptions(
     Duration maxServerDelay,
     Duration initialBackoff,
     int maxSegment,
-    Set<String> frontMatterKeys) {
+    Set<String> frontMatterKeys,
+    Glossary glossary) {
 
   /** Checks the values. */
   public JobOptions {
@@ -55,6 +57,7 @@ public record JobOptions(
     to = Languages.iso1(to);
     tenantKeys = Map.copyOf(tenantKeys);
     frontMatterKeys = Set.copyOf(frontMatterKeys);
+    Objects.requireNonNull(glossary, "glossary");
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("no inputs: give at least one file or directory");
     }
@@ -132,6 +135,7 @@ public record JobOptions(
     private Duration initialBackoff = Duration.ofMillis(250);
     private int maxSegment = Segmenter.DEFAULT_MAX;
     private Set<String> frontMatterKeys = Formats.DEFAULT_FRONT_MATTER_KEYS;
+    private Glossary glossary = Glossary.NONE;
 
     Builder(List<Path> inputs, Path out, String to) {
       this.inputs = inputs;
@@ -214,6 +218,12 @@ public record JobOptions(
       return this;
     }
 
+    /** Terms kept as they are, and terms with a required translation (default none). */
+    public Builder glossary(Glossary v) {
+      glossary = v;
+      return this;
+    }
+
     /** The options. */
     public JobOptions build() {
       return new JobOptions(
@@ -231,7 +241,8 @@ public record JobOptions(
           maxServerDelay,
           initialBackoff,
           maxSegment,
-          frontMatterKeys);
+          frontMatterKeys,
+          glossary);
     }
   }
 }

@@ -21,6 +21,7 @@ final class Planner {
   private final boolean firstRun; // nothing recorded yet: no lookups needed
   private final MessageDigest sha256;
 
+  /** {@code jsonl} may be null: then no JSON Lines output is written (a dry run). */
   Planner(JobOptions options, StateStore store, String settings, JsonlOutputs jsonl) {
     this.options = options;
     this.store = store;
@@ -66,7 +67,7 @@ final class Planner {
   }
 
   private JsonlOutputs.Slot slot(InputItem.Document d) throws InterruptedException {
-    return d.jsonl() ? jsonl.reserve(d.output()) : null;
+    return d.jsonl() && jsonl != null ? jsonl.reserve(d.output()) : null;
   }
 
   private boolean outputExists(InputItem.Document d) {

@@ -5,6 +5,7 @@ import dev.fanout.Task;
 import dev.fanout.translate.format.Extraction;
 import dev.fanout.translate.format.FormatException;
 import dev.fanout.translate.format.Formats;
+import dev.fanout.translate.format.Protection;
 import dev.fanout.translate.format.Unit;
 import dev.fanout.translate.store.StateStore;
 import java.nio.charset.StandardCharsets;
@@ -80,21 +81,15 @@ final class Sender implements Task<Sender.Work, String> {
   private final JobOptions options;
   private final Translator translator;
   private final TranslateJob.Counters counters;
-  private final Formats formats;
+  private final Map<String, Formats> formats = new ConcurrentHashMap<>(); // by tenant
   private final Memory memory;
   private final String backend;
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
 
-  Sender(
-      JobOptions options,
-      Translator translator,
-      TranslateJob.Counters counters,
-      Formats formats,
-      Memory memory) {
+  Sender(JobOptions options, Translator translator, TranslateJob.Counters counters, Memory memory) {
     this.options = options;
     this.translator = translator;
     this.counters = counters;
-    this.formats = formats;
     this.memory = memory;
     this.backend =
         translator.version().isEmpty()
@@ -106,7 +101,7 @@ final class Sender implements Task<Sender.Work, String> {
   public String apply(Work w) throws Exception {
     InputItem.Document d = w.plan.doc();
     if (w.extraction == null) {
-      w.extraction = formats.extract(d.format(), d.text());
+      w.extraction = formatsFor(d.tenant()).extract(d.format(), d.text());
       w.answers = new String[w.extraction.units().size()];
     }
     String key = options.keyFor(d.tenant());
@@ -123,7 +118,14 @@ final class Sender implements Task<Sender.Work, String> {
     } catch (FormatException e) {
       throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // checked per unit
     }
-    w.warnings = out.warnings();
+    List<String> warnings = new ArrayList<>(out.warnings());
+    for (int i = 0; i < units.size(); i++) {
+      for (String lost :
+          options.glossary().missing(d.tenant(), units.get(i).text(), w.answers[i])) {
+        warnings.add("line " + units.get(i).line() + ": " + lost);
+      }
+    }
+    w.warnings = List.copyOf(warnings);
     w.extraction = null;
     w.answers = null;
     if (d.jsonl()) {
@@ -234,6 +236,16 @@ final class Sender implements Task<Sender.Work, String> {
           "implausible_response", 200, where + problem.get(), null);
     }
     return piece.substring(0, a) + answer + piece.substring(b);
+  }
+
+  /** The format layer for a tenant's documents: its do-not-translate terms are protected. */
+  private Formats formatsFor(String tenant) {
+    return formats.computeIfAbsent(
+        tenant,
+        t ->
+            new Formats(
+                options.frontMatterKeys(),
+                Protection.TEXT.withTerms(options.glossary().doNotTranslate(t))));
   }
 
   private RateLimiter limiterFor(String tenant) {

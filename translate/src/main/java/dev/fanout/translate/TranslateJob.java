@@ -7,8 +7,6 @@ import dev.fanout.ChannelClosedException;
 import dev.fanout.FailedException;
 import dev.fanout.RetryPolicy;
 import dev.fanout.TaskGroup;
-import dev.fanout.translate.format.Formats;
-import dev.fanout.translate.format.Protection;
 import dev.fanout.translate.store.StateStore;
 import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
@@ -214,6 +212,50 @@ public final class TranslateJob {
       long memoryChars) {}
 
   /**
+   * What a run would do, from a dry run ({@link #estimate}): nothing was sent or written.
+   *
+   * @param pair the language pair, e.g. {@code en>es}
+   * @param total the counts for every tenant together; its {@code seconds} is the slowest tenant's
+   * @param tenants the counts per tenant, by name
+   * @param rateLimited whether {@code seconds} means anything: with no rate limit, the time depends
+   *     on the backend's speed, which a dry run does not measure
+   */
+  public record Estimate(
+      String pair,
+      TenantEstimate total,
+      Map<String, TenantEstimate> tenants,
+      boolean rateLimited) {}
+
+  /**
+   * A dry run's counts.
+   *
+   * @param documents documents that would be sent
+   * @param skipped documents done before, that a run would skip
+   * @param notSelected documents {@code --retry-failed} would leave out
+   * @param problems inputs that would fail before any call
+   * @param units units that would be sent
+   * @param calls requests that would be sent (a unit longer than the segment limit is several)
+   * @param chars characters that would be sent
+   * @param memoryUnits units the translation memory would serve (or an earlier document of the same
+   *     run)
+   * @param memoryChars their characters
+   * @param seconds the least time the requests take at {@code --rate} (0 without a rate limit)
+   * @param cost the characters at the price given, in its currency
+   */
+  public record TenantEstimate(
+      long documents,
+      long skipped,
+      long notSelected,
+      long problems,
+      long units,
+      long calls,
+      long chars,
+      long memoryUnits,
+      long memoryChars,
+      double seconds,
+      double cost) {}
+
+  /**
    * Documents decided in one second of a run (not-selected ones are not counted).
    *
    * @param second seconds since the run started
@@ -288,7 +330,6 @@ public final class TranslateJob {
             });
       }
       Planner planner = new Planner(options, store, settings, jsonl);
-      Formats formats = new Formats(options.frontMatterKeys(), Protection.TEXT);
       Memory memory = new Memory(store, options.from(), options.to(), translator, "");
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
@@ -315,7 +356,7 @@ public final class TranslateJob {
                     counters.retries.increment();
                   }
                 })
-            .run(new Sender(options, translator, counters, formats, memory), recorder::record);
+            .run(new Sender(options, translator, counters, memory), recorder::record);
       } catch (ChannelClosedException e) {
         failure = asRuntime(e.getCause()); // planning failed (the state store, most likely)
       } catch (RuntimeException e) {
@@ -388,6 +429,30 @@ public final class TranslateJob {
       Thread.currentThread().interrupt();
     }
     return result;
+  }
+
+  /**
+   * A dry run: reads the inputs, asks the state store and the translation memory, and counts what a
+   * run would send, per tenant; sends nothing, writes nothing (not even a run in the store).
+   *
+   * @param pricePerMillionChars the backend's price per million characters, for the cost (0: none)
+   * @return the counts
+   * @throws StoreException when the state store cannot be read
+   */
+  public Estimate estimate(double pricePerMillionChars) {
+    Memory memory = new Memory(store, options.from(), options.to(), translator, "");
+    Estimator estimator = new Estimator(options, memory);
+    Planner planner = new Planner(options, store, settings, null);
+    try (Inputs inputs = new Inputs(options.inputs(), options.out())) {
+      while (inputs.hasNext()) {
+        InputItem item = inputs.next();
+        counters.read.increment();
+        estimator.count(planner.plan(item));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // a planner without JSON Lines outputs never waits
+    }
+    return estimator.estimate(pricePerMillionChars);
   }
 
   /**

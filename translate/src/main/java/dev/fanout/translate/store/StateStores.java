@@ -104,6 +104,68 @@ public final class StateStores {
     };
   }
 
+  /**
+   * Opens the store at {@code value} for a dry run: as {@link #open} when it exists; when it does
+   * not, an empty store that remembers nothing and refuses writes, so that a dry run creates no
+   * file.
+   *
+   * @throws IllegalArgumentException as {@link #open}
+   * @throws StoreException as {@link #open}
+   */
+  public static StateStore openIfExists(String value, Path out) {
+    if (parse(value, out) instanceof SqliteFile f && !java.nio.file.Files.exists(f.file())) {
+      return new Empty();
+    }
+    return open(value, out);
+  }
+
+  /** A store with nothing in it, for a dry run where none exists yet. */
+  private static final class Empty implements StateStore {
+    @Override
+    public java.util.Optional<String> recall(String key) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public boolean memoryIsEmpty() {
+      return true;
+    }
+
+    @Override
+    public void memory(java.util.function.Consumer<Memory> each) {}
+
+    @Override
+    public long beginRun(String description) {
+      throw new UnsupportedOperationException("a dry run writes nothing");
+    }
+
+    @Override
+    public void finishRun(long run, java.util.Map<String, Long> counts) {
+      throw new UnsupportedOperationException("a dry run writes nothing");
+    }
+
+    @Override
+    public java.util.Optional<Prior> lookup(String key) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return true;
+    }
+
+    @Override
+    public void write(java.util.List<Change> changes) {
+      throw new UnsupportedOperationException("a dry run writes nothing");
+    }
+
+    @Override
+    public void failures(long run, java.util.function.Consumer<Row> each) {}
+
+    @Override
+    public void close() {}
+  }
+
   /** The value without a password: {@code postgresql://user:secret@host/db} -> {@code user:***}. */
   static String redact(String value) {
     return value
