@@ -152,9 +152,9 @@ final class Sender implements Task<Sender.Work, String> {
       return remembered;
     }
     try {
-      String answer = send(w, index, u, key, limiter);
+      String answer;
       try {
-        u.check(answer);
+        answer = u.check(send(w, index, u, key, limiter));
       } catch (FormatException e) {
         throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e);
       }

@@ -299,7 +299,7 @@ public final class ApertiumLocalTranslator implements Apertium {
             html ? "apertium-deshtml" : "apertium-destxt",
             text.getBytes(StandardCharsets.UTF_8),
             start + budget);
-    deformatted = withoutNul(deformatted);
+    deformatted = superblankTokens(withoutNul(deformatted));
     budget -= System.nanoTime() - start;
 
     byte[] answer;
@@ -320,6 +320,25 @@ public final class ApertiumLocalTranslator implements Apertium {
     } catch (CharacterCodingException e) {
       throw engineError("the reformatter's output is not UTF-8", e);
     }
+  }
+
+  /** A format-layer token, {@code ⟦n⟧}, as the deformatter leaves it in the text. */
+  private static final java.util.regex.Pattern TOKEN =
+      java.util.regex.Pattern.compile("\u27E6\\d{1,6}\u27E7");
+
+  /**
+   * Makes each format-layer token ({@code ⟦n⟧}) a superblank of Apertium's stream format, {@code
+   * [⟦n⟧]}: the engine keeps blanks whole and in their order, where it would read the brackets as
+   * punctuation, split them from their number and reorder words through them (measured: "the user's
+   * ⟦2⟧ file" came back as "la⟧ 2 lima de ⟦el usuario"). The reformatter writes a blank's content
+   * back as it was.
+   */
+  static byte[] superblankTokens(byte[] deformatted) {
+    String s = new String(deformatted, StandardCharsets.UTF_8);
+    if (s.indexOf('\u27E6') < 0) {
+      return deformatted;
+    }
+    return TOKEN.matcher(s).replaceAll("[$0]").getBytes(StandardCharsets.UTF_8);
   }
 
   /**

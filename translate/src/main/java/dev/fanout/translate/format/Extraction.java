@@ -73,13 +73,32 @@ public final class Extraction {
     String[] checked = new String[units.size()];
     for (int i = 0; i < checked.length; i++) {
       String a = answers.get(i);
-      if (a != null) {
-        check(units.get(i), a);
-      }
-      checked[i] = a;
+      checked[i] = a == null ? null : units.get(i).check(a);
     }
     String out = splice(0, source.length(), -1, checked);
     return finisher == null ? new Assembled(out, List.of()) : finisher.apply(out);
+  }
+
+  /** {@code ⟦ words 12 ⟧} -> {@code words ⟦12⟧}: see {@link Unit#check(String)}. */
+  private static final java.util.regex.Pattern LOOSE =
+      java.util.regex.Pattern.compile("\u27E6([^\u27E6\u27E7]*?)\\s*(\\d{1,6})\\s*\u27E7");
+
+  static String normalize(String answer) {
+    if (answer.indexOf(Unit.OPEN) < 0) {
+      return answer;
+    }
+    java.util.regex.Matcher m = LOOSE.matcher(answer);
+    StringBuilder out = new StringBuilder(answer.length());
+    while (m.find()) {
+      String moved = m.group(1);
+      m.appendReplacement(
+          out,
+          java.util.regex.Matcher.quoteReplacement(
+              (moved.isBlank() ? "" : moved.strip() + " ")
+                  + Unit.marker(Integer.parseInt(m.group(2)))));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** Checks that every token of {@code u} is in {@code answer} exactly once, pairs in order. */
@@ -192,12 +211,20 @@ public final class Extraction {
     for (int i = 0; i < answer.length(); i++) {
       char c = answer.charAt(i);
       if (c == Unit.OPEN) {
-        out.append(u.escapeText.apply(words.toString()));
-        words.setLength(0);
         int close = answer.indexOf(Unit.CLOSE, i + 1);
         int k = number(answer, i + 1, close);
+        while (u.tightLeft[k - 1]
+            && words.length() > 0
+            && words.charAt(words.length() - 1) == ' ') {
+          words.setLength(words.length() - 1); // the source had no space before it
+        }
+        out.append(u.escapeText.apply(words.toString()));
+        words.setLength(0);
         out.append(splice(u.tokenStart[k - 1], u.tokenEnd[k - 1], -1, answers));
         i = close;
+        while (u.tightRight[k - 1] && i + 1 < answer.length() && answer.charAt(i + 1) == ' ') {
+          i++; // ... nor after it
+        }
       } else if (c == '\n') {
         out.append(u.escapeText.apply(words.toString()));
         words.setLength(0);

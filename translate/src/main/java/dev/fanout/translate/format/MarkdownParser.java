@@ -153,6 +153,10 @@ final class MarkdownParser {
         pieces.add(new int[] {span[0], span[1], 0});
       } else if ((n instanceof Link || n instanceof Image) && source.charAt(span[0]) == '<') {
         pieces.add(new int[] {span[0], span[1], 0}); // an autolink: never sent
+      } else if ((n instanceof Link || n instanceof Image) && labelIsText(n, span)) {
+        // [text] and [text][]: the words are the reference's label, so translating them would
+        // break the link; they stay as they are.
+        pieces.add(new int[] {span[0], span[1], 0});
       } else if (n.getFirstChild() == null) {
         pieces.add(new int[] {span[0], span[1], 0}); // anything else without words
       } else {
@@ -164,6 +168,16 @@ final class MarkdownParser {
           title(span(n.getLastChild()), span);
         }
       }
+    }
+
+    /** Whether a link is a shortcut ({@code [text]}) or collapsed ({@code [text][]}) reference. */
+    private boolean labelIsText(Node link, int[] span) {
+      int[] last = span(link.getLastChild());
+      if (last == null) {
+        return false;
+      }
+      String rest = source.substring(last[1], span[1]);
+      return rest.equals("]") || rest.equals("][]");
     }
 
     /** A link's or image's title, as a unit of its own (restored inside the link's token). */

@@ -32,6 +32,8 @@ public final class Unit {
   final String[] breaks; // the source text of each line break, in order
   final int line; // 1-based line of `start`, for messages
   private final String[] tokenText; // for messages
+  final boolean[] tightLeft; // token k-1 had no space before it in the source: none on restore
+  final boolean[] tightRight; // ... after it
   final UnaryOperator<String> escapeText; // applied to the answer's words between tokens
   final UnaryOperator<String> finish; // applied to the whole restored unit
 
@@ -45,6 +47,8 @@ public final class Unit {
       String[] breaks,
       int line,
       String[] tokenText,
+      boolean[] tightLeft,
+      boolean[] tightRight,
       UnaryOperator<String> escapeText,
       UnaryOperator<String> finish) {
     this.start = start;
@@ -56,6 +60,8 @@ public final class Unit {
     this.breaks = breaks;
     this.line = line;
     this.tokenText = tokenText;
+    this.tightLeft = tightLeft;
+    this.tightRight = tightRight;
     this.escapeText = escapeText;
     this.finish = finish;
   }
@@ -82,12 +88,17 @@ public final class Unit {
 
   /**
    * Checks a backend's answer for this unit: every token back exactly once, none unknown, pairs in
-   * their order.
+   * their order. What engines are known to do to a token and can be undone is undone first: white
+   * space inside its brackets ({@code ⟦5 ⟧}) is dropped, and words moved inside them ({@code ⟦El
+   * fallo de 1⟧}) are put back before it.
    *
+   * @return the answer as it will be put back (and remembered)
    * @throws FormatException naming the line and the token when the answer cannot be put back
    */
-  public void check(String answer) throws FormatException {
-    Extraction.check(this, answer);
+  public String check(String answer) throws FormatException {
+    String a = Extraction.normalize(answer);
+    Extraction.check(this, a);
+    return a;
   }
 
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */

@@ -27,6 +27,9 @@ final class UnitBuilder {
   private final Protection protection;
   private final StringBuilder text = new StringBuilder();
   private final List<int[]> tokens = new ArrayList<>(); // {start, end} in the source
+  // Tokens glued to a word get a space on that side in the sent text (an engine reads "⟦1⟧One"
+  // as one word, and moves words into it); the space is taken out again on the way back.
+  private final List<boolean[]> pads = new ArrayList<>(); // {left, right} per token
   private final List<String> breaks = new ArrayList<>();
   private final List<int[]> pairPositions = new ArrayList<>(); // {open position, close position}
   private boolean letters;
@@ -71,7 +74,13 @@ final class UnitBuilder {
       tokens.get(tokens.size() - 1)[1] = e; // contiguous in the source, nothing between: one token
       return this;
     }
+    boolean tightLeft =
+        text.length() > 0 && Character.isLetterOrDigit(text.charAt(text.length() - 1));
+    if (tightLeft) {
+      text.append(' ');
+    }
     tokens.add(new int[] {s, e});
+    pads.add(new boolean[] {tightLeft, false});
     text.append(Unit.marker(tokens.size()));
     lastWasToken = true;
     return this;
@@ -138,7 +147,11 @@ final class UnitBuilder {
     int[] ts = new int[n];
     int[] te = new int[n];
     String[] tt = new String[n];
+    boolean[] tightLeft = new boolean[n];
+    boolean[] tightRight = new boolean[n];
     for (int k = 0; k < n; k++) {
+      tightLeft[k] = pads.get(k)[0];
+      tightRight[k] = pads.get(k)[1];
       ts[k] = tokens.get(k)[0];
       te[k] = tokens.get(k)[1];
       tt[k] = source.substring(ts[k], te[k]);
@@ -149,6 +162,14 @@ final class UnitBuilder {
       int close = tokenAt(ts, te, p[1]);
       if (open > 0 && close > 0 && open != close) {
         pairs.add(new int[] {open, close});
+        // Inside a pair the source's tightness is kept: an engine's "** word **" would no longer
+        // be emphasis for CommonMark (a delimiter may not face a space).
+        if (te[open - 1] < source.length() && !isSpace(source.charAt(te[open - 1]))) {
+          tightRight[open - 1] = true;
+        }
+        if (ts[close - 1] > 0 && !isSpace(source.charAt(ts[close - 1] - 1))) {
+          tightLeft[close - 1] = true;
+        }
       }
     }
     return new Unit(
@@ -161,8 +182,14 @@ final class UnitBuilder {
         breaks.toArray(new String[0]),
         lineOf(source, start),
         tt,
+        tightLeft,
+        tightRight,
         escapeText,
         finish);
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   }
 
   /** The 1-based number of the token holding {@code position}, or 0. */
@@ -196,6 +223,10 @@ final class UnitBuilder {
     }
     for (int i = s; i < e && !letters; i++) {
       letters = Character.isLetter(source.charAt(i));
+    }
+    if (lastWasToken && Character.isLetterOrDigit(source.charAt(s))) {
+      text.append(' ');
+      pads.get(pads.size() - 1)[1] = true;
     }
     text.append(source, s, e);
     lastWasToken = false;

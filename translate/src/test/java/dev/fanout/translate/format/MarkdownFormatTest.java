@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -60,17 +61,17 @@ class MarkdownFormatTest {
     assertEquals(
         List.of(
             "Getting started",
-            "How to ⟦1⟧start⟦2⟧ quickly", // the YAML escapes \" stay as they are
+            "How to ⟦1⟧ start ⟦2⟧ quickly", // the YAML escapes \" stay; glued tokens get a space
             "Install ⟦1⟧ ⟦2⟧",
-            "Run ⟦1⟧the installer⟦2⟧ and ⟦3⟧read\nthe notes⟦4⟧ first, ⟦5⟧really⟦6⟧ ⟦7⟧ truly.",
+            "Run ⟦1⟧ the installer ⟦2⟧ and ⟦3⟧ read\nthe notes ⟦4⟧ first, ⟦5⟧ really ⟦6⟧ ⟦7⟧ truly.",
             "The installer",
-            "quoted ⟦1⟧line one\nline two⟦2⟧",
+            "quoted ⟦1⟧ line one\nline two ⟦2⟧",
             "item ⟦1⟧ one",
-            "item two ⟦1⟧alt text⟦2⟧",
+            "item two ⟦1⟧ alt text ⟦2⟧",
             "a",
             "b",
             "cell one",
-            "See ⟦1⟧the install⟦2⟧ and ⟦3⟧ or ⟦4⟧."),
+            "See ⟦1⟧ the install ⟦2⟧ and ⟦3⟧ or ⟦4⟧."),
         sent);
   }
 
@@ -178,5 +179,39 @@ class MarkdownFormatTest {
         run(FORMATS, DocumentFormat.MARKDOWN, doc, t -> t.equals("Start") ? "Inicio: guía" : t)
             .text();
     assertEquals("---\ntitle: \"Inicio: guía\"\n---\nBody.\n", out);
+  }
+
+  @Test
+  void spacesAnEngineAddsAroundDelimitersAreTakenOut() throws Exception {
+    // Sent: "⟦1⟧ Cancellation is interruption.⟦2⟧ Then ⟦3⟧ s and ⟦4⟧ one ⟦5⟧, done." Apertium
+    // moves the full stop out of the emphasis and leaves a space before the closing delimiter;
+    // "**... interruption **" would no longer be emphasis, so the source's tightness inside a pair
+    // wins, and the spaces the sent text added beside glued tokens go again.
+    String doc = "**Cancellation is interruption.** Then `code`s and *one*, done.\n";
+    assertEquals(
+        List.of("⟦1⟧ Cancellation is interruption.⟦2⟧ Then ⟦3⟧ s and ⟦4⟧ one ⟦5⟧, done."),
+        texts(FORMATS, DocumentFormat.MARKDOWN, doc));
+    String out =
+        run(
+                FORMATS,
+                DocumentFormat.MARKDOWN,
+                doc,
+                t -> t.replace(".⟦2⟧", " ⟦2⟧.").toUpperCase(Locale.ROOT))
+            .text();
+    assertEquals("**CANCELLATION IS INTERRUPTION**. THEN `code`S AND *ONE*, DONE.\n", out);
+  }
+
+  @Test
+  void aReferenceLinkWhoseTextIsItsLabelIsNotSent() throws Exception {
+    String doc =
+        "See [pypa/get-pip]'s README and [the guide][]. Or [this one][guide].\n\n"
+            + "[pypa/get-pip]: https://x.org\n[the guide]: https://y.org\n[guide]: https://z.org\n";
+    assertEquals(
+        List.of("See ⟦1⟧'s README and ⟦2⟧. Or ⟦3⟧ this one ⟦4⟧."),
+        texts(FORMATS, DocumentFormat.MARKDOWN, doc));
+    String out = run(FORMATS, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text();
+    assertTrue(
+        out.startsWith("SEE [pypa/get-pip]'S README AND [the guide][]. OR [THIS ONE][guide].\n"),
+        out);
   }
 }
