@@ -2,7 +2,7 @@
 # End-to-end figures for `fanout translate` (issue 4's performance targets), each measured in this
 # run, on this machine:
 #
-#   bench/translate.sh [pseudo|heap|rate|apertium|all]    (default: all)
+#   bench/translate.sh [pseudo|heap|rate|apertium|format|all]    (default: all)
 #
 #   pseudo    pipeline overhead: 200,000 small JSON Lines documents through the pseudo backend,
 #             SQLite writes included; 3 runs, documents per second (target: >= 20,000/s)
@@ -12,6 +12,12 @@
 #             one-second window (target: 49.5-50/s, never over 50 + burst)
 #   apertium  Apertium's APy server alone at client concurrency 4 and 8 (its best), then the
 #             pipeline through the same server; ratio (target: >= 90%). Needs apertium-apy.
+#   format    the format layer's cost (issue 12): the same Markdown documents labelled
+#             "format": "markdown" (parsed; code, links and markup kept out of the request) and
+#             "format": "text" (sent whole as prose), alternated, 3 rounds each: on the pseudo backend
+#             (target: Markdown within 15% of text) and on the local Apertium engine (target:
+#             within 5%). The two send different characters (Markdown sends fewer), so the figure
+#             is documents per second for the user, not a cost per character.
 #
 # Writes a summary to bench/target/translate-<date>.txt. The machine is shared: read the load
 # average printed beside each figure, and repeat before trusting one number.
@@ -55,6 +61,29 @@ with open(path, "w") as f:
     for i in range(n):
         text = " ".join(rnd.choice(vocab) for _ in range(words)).capitalize() + "."
         f.write(json.dumps({"id": f"d{i}", "tenant": tenants[i % len(tenants)], "text": text}) + "\n")
+EOF
+}
+
+gen_md() { # gen_md N FILE FORMAT PARAGRAPHS: Markdown documents, each with "format": FORMAT
+  python3 - "$@" <<'EOF'
+import json, random, sys
+n, path, fmt, paras = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+vocab = ("the order invoice delivery arrived late again this week please call me back "
+         "thank you for your help the printer does not work since the last update").split()
+rnd = random.Random(1)
+def words(k):
+    return " ".join(rnd.choice(vocab) for _ in range(k))
+with open(path, "w") as f:
+    for i in range(n):
+        parts = [f"## {words(3).capitalize()}", ""]
+        for p in range(paras):
+            parts.append(f"{words(6).capitalize()} `fanout translate` {words(4)} "
+                         f"[{words(2)}](https://example.org/{p}) and **{words(2)}**.")
+            parts.append("")
+        parts += [f"- {words(4)}", f"- {words(3)} `--rate 50`", "",
+                  "```sh", "fanout translate docs --to es", "```", ""]
+        f.write(json.dumps({"id": f"d{i}", "tenant": "acme", "format": fmt,
+                            "text": "\n".join(parts)}) + "\n")
 EOF
 }
 
@@ -168,6 +197,35 @@ EOF
     fanout translate "$work/paras.jsonl" --to es --out "$work/out-local" --backend apertium --quiet || true
     s=$(elapsed_of "$work/out-local/.fanout/report.json")
     say "apertium: pipeline, local engine (no server): $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s (load $(load))"
+  fi
+fi
+if [ "$what" = format ] || [ "$what" = all ]; then
+  # pseudo: many small documents (the layer's own cost shows); Apertium: fewer, longer ones
+  n=50000
+  gen_md $n "$work/md.jsonl" markdown 2
+  gen_md $n "$work/txt.jsonl" text 2
+  for k in 1 2 3; do
+    for f in txt md; do
+      rm -rf "$work/out-fmt"
+      fanout translate "$work/$f.jsonl" --to es --out "$work/out-fmt" --backend pseudo --quiet || true
+      s=$(elapsed_of "$work/out-fmt/.fanout/report.json")
+      say "format round $k: pseudo, $f: $n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s (load $(load))"
+    done
+  done
+  if ! command -v apertium >/dev/null; then
+    say "format: Apertium skipped (apt-get install apertium apertium-eng-spa)"
+  else
+    n=300
+    gen_md $n "$work/md-a.jsonl" markdown 3
+    gen_md $n "$work/txt-a.jsonl" text 3
+    for k in 1 2 3; do
+      for f in txt-a md-a; do
+        rm -rf "$work/out-fmt"
+        fanout translate "$work/$f.jsonl" --to es --out "$work/out-fmt" --backend apertium --quiet || true
+        s=$(elapsed_of "$work/out-fmt/.fanout/report.json")
+        say "format round $k: local Apertium, $f: $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s (load $(load))"
+      done
+    done
   fi
 fi
 say "summary: $summary"

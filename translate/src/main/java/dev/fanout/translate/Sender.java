@@ -24,13 +24,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * tenant's key and rate limit, its answer checked ({@link Plausibility}, and every inline token
  * back exactly once); then the document is put back together from its source, byte for byte outside
  * the translated words, and a file's output is written atomically (a JSON Lines record's
- * translation is returned, for the recorder to put in its output).
+ * translation is returned, for the recorder to put in its output). A unit whose answer lost or
+ * moved a token is sent once more cut at its tokens ({@link Unit#pieces}), with a warning naming
+ * its line: the engine's doing costs that unit's characters again, never the document.
  *
  * <p>A retry resumes where the last attempt stopped: a unit, or a segment of a long unit, that came
  * back is never sent, or paid for, twice. A failure is thrown as the {@link TranslationException}
- * the backend threw, {@code implausible_response} when an answer fails {@link Plausibility}, or the
- * format layer's reason ({@code token_lost}...) when it cannot be put back; the batch's retry
- * policy decides what happens next.
+ * the backend threw, or {@code implausible_response} when an answer fails {@link Plausibility}; the
+ * batch's retry policy decides what happens next.
  */
 final class Sender implements Task<Sender.Work, String> {
   /** A document on its way through the batch: its plan and its progress across attempts. */
@@ -41,6 +42,7 @@ final class Sender implements Task<Sender.Work, String> {
     private int partialUnit = -1; // the long unit being sent in segments, or -1
     private String[] partialDone; // its segments translated so far
     private final List<StateStore.Memory> learned = new ArrayList<>();
+    private final List<String> unitWarnings = new ArrayList<>(); // units sent again in pieces
     private List<String> warnings = List.of();
     private long calls;
     private long chars;
@@ -118,7 +120,8 @@ final class Sender implements Task<Sender.Work, String> {
     } catch (FormatException e) {
       throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // checked per unit
     }
-    List<String> warnings = new ArrayList<>(out.warnings());
+    List<String> warnings = new ArrayList<>(w.unitWarnings);
+    warnings.addAll(out.warnings());
     for (int i = 0; i < units.size(); i++) {
       for (String lost :
           options.glossary().missing(d.tenant(), units.get(i).text(), w.answers[i])) {
@@ -156,7 +159,7 @@ final class Sender implements Task<Sender.Work, String> {
       try {
         answer = u.check(send(w, index, u, key, limiter));
       } catch (FormatException e) {
-        throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e);
+        answer = inPieces(w, u, key, limiter, e);
       }
       memory.learned(k, answer);
       w.learned.add(
@@ -166,6 +169,37 @@ final class Sender implements Task<Sender.Work, String> {
       memory.abandoned(k);
       throw t;
     }
+  }
+
+  /**
+   * A unit whose answer lost, repeated or moved a token, sent again cut at its tokens (see {@link
+   * Unit#pieces}): the tokens cannot be lost, the document is not failed for the engine's doing,
+   * and a warning says which line to read. Costs the unit's characters a second time.
+   */
+  private String inPieces(Work w, Unit u, String key, RateLimiter limiter, FormatException why)
+      throws Exception {
+    List<String> pieces = u.pieces();
+    List<String> answers = new ArrayList<>(pieces.size());
+    for (String p : pieces) {
+      answers.add(
+          p.codePoints().anyMatch(Character::isLetter)
+              ? translate(w, p, key, limiter, "a piece of the unit at line " + u.line() + ": ")
+              : p);
+    }
+    String answer;
+    try {
+      answer = u.check(u.joinPieces(answers));
+    } catch (FormatException e) {
+      e.addSuppressed(why);
+      throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // cannot happen
+    }
+    w.unitWarnings.add(
+        "line "
+            + u.line()
+            + ": the backend did not keep this unit's inline code, links or markup in place ("
+            + why.reason()
+            + "), so it was translated in pieces between them: read it");
+    return answer;
   }
 
   /** A unit's text sent as it is, or in segments when long; the answer joined. */

@@ -1,5 +1,6 @@
 package dev.fanout.translate.format;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -99,6 +100,59 @@ public final class Unit {
     String a = Extraction.normalize(answer);
     Extraction.check(this, a);
     return a;
+  }
+
+  /**
+   * The unit's text cut at its tokens and line breaks: what to send, one request each, when an
+   * engine cannot keep the tokens of the whole unit (it moved or dropped one). The pieces lose the
+   * sentence around them, so the translation is worse, but every token stays where it stood. Pieces
+   * without a letter need no request. {@link #joinPieces} puts the answers back together.
+   *
+   * @return the pieces, in order, with their surrounding white space
+   */
+  public List<String> pieces() {
+    List<String> out = new ArrayList<>();
+    int from = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n') {
+        out.add(text.substring(from, i));
+        from = i + 1;
+      } else if (c == OPEN) {
+        out.add(text.substring(from, i));
+        i = text.indexOf(CLOSE, i);
+        from = i + 1;
+      }
+    }
+    out.add(text.substring(from));
+    return out;
+  }
+
+  /**
+   * The unit's text with each of its {@link #pieces()} replaced by the given answer, the tokens and
+   * line breaks between them as they were.
+   *
+   * @throws IllegalArgumentException when there are not as many answers as pieces
+   */
+  public String joinPieces(List<String> answers) {
+    List<String> pieces = pieces();
+    if (answers.size() != pieces.size()) {
+      throw new IllegalArgumentException(answers.size() + " answers for " + pieces.size());
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    int piece = 0;
+    out.append(answers.get(piece++));
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n') {
+        out.append('\n').append(answers.get(piece++));
+      } else if (c == OPEN) {
+        int close = text.indexOf(CLOSE, i);
+        out.append(text, i, close + 1).append(answers.get(piece++));
+        i = close;
+      }
+    }
+    return out.toString();
   }
 
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
