@@ -14,11 +14,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * one, is never sent again, even inside a new or edited document.
  *
  * <p>A unit's key is the SHA-256 of its text as sent (words, tokens numbered {@code ⟦n⟧}, line
- * breaks), the languages, the backend's name and version, and the glossary in force: any of them
- * changing makes a new key ({@link StateStore.Memory#key}). A translation people made, imported
- * from a TMX file, is keyed on the languages alone and wins over any backend's. A token's content
- * (which command, which link target) is not part of the key: the same sentence around different
- * code is the same translation, restored around each document's own code.
+ * breaks), the languages, and the backend's name and version: any of them changing makes a new key
+ * ({@link StateStore.Memory#key}). The glossary counts through the text: its do-not-translate terms
+ * are tokens in it, so adding one makes new keys for the units that hold the term and no others;
+ * its forced targets are never sent (they are checked in the answer), so they change no answer and
+ * no key. A translation people made, imported from a TMX file, is keyed on the languages alone and
+ * wins over any backend's. A token's content (which command, which link target) is not part of the
+ * key: the same sentence around different code is the same translation, restored around each
+ * document's own code.
  *
  * <p>Recall looks in the units translated in this run first (a bounded cache: the store's writer
  * lags behind by up to a few hundred rows), then in the state store, unless the store had no unit
@@ -49,12 +52,11 @@ final class Memory {
    * @param from the source language
    * @param to the target language
    * @param t the backend (its name and version are part of every key)
-   * @param glossary what identifies the glossary in force, or empty
    */
-  Memory(StateStore store, String from, String to, Translator t, String glossary) {
+  Memory(StateStore store, String from, String to, Translator t) {
     this.store = store;
     String backend = t.version().isEmpty() ? t.name() : t.name() + "@" + t.version();
-    this.scope = StateStore.Memory.scope(from, to, backend, glossary);
+    this.scope = StateStore.Memory.scope(from, to, backend, "");
     this.humanScope = StateStore.Memory.humanScope(from, to);
     this.storeHasUnits = !store.memoryIsEmpty();
   }

@@ -330,7 +330,7 @@ public final class TranslateJob {
             });
       }
       Planner planner = new Planner(options, store, settings, jsonl);
-      Memory memory = new Memory(store, options.from(), options.to(), translator, "");
+      Memory memory = new Memory(store, options.from(), options.to(), translator);
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
           () -> {
@@ -440,7 +440,7 @@ public final class TranslateJob {
    * @throws StoreException when the state store cannot be read
    */
   public Estimate estimate(double pricePerMillionChars) {
-    Memory memory = new Memory(store, options.from(), options.to(), translator, "");
+    Memory memory = new Memory(store, options.from(), options.to(), translator);
     Estimator estimator = new Estimator(options, memory);
     Planner planner = new Planner(options, store, settings, null);
     try (Inputs inputs = new Inputs(options.inputs(), options.out())) {

@@ -5,6 +5,13 @@ package dev.fanout.translate;
  * (the pipeline splits longer documents; see {@link Segmenter}); implementations are safe to call
  * from many threads at once.
  *
+ * <p>Tokens: the text holds only words and numbered tokens {@code ⟦n⟧} standing for inline code,
+ * links, markup and placeholders (the format layer's; see ADR 0012). A backend must carry each
+ * token through as it is; how is its own business: the pseudo backend leaves them alone, the local
+ * Apertium engine hides them from the engine as superblanks, the HTTP backends send them in their
+ * servers' text mode. An answer that lost or moved one is not an error here: the caller checks it,
+ * and sends that unit again in pieces between its tokens.
+ *
  * <p>Failure: a {@link TranslationException} says whether the failure is worth retrying ({@link
  * TranslationException#isTransient()}) and, when the server said so, after how long. Cancellation:
  * the calling thread's interrupt aborts the call (an HTTP request is cancelled and its connection

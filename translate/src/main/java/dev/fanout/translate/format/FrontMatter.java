@@ -7,8 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * YAML front matter at the top of a Markdown file ({@code ---} ... {@code ---}): only the values of
- * the configured keys (top-level, single-line scalars) are translated; keys, other values, block
+ * YAML front matter at the top of a Markdown file ({@code ---}, a mapping, {@code ---}: between the
+ * fences, every line at the margin is a key; anything else is Markdown): only the values of the
+ * configured keys (top-level, single-line scalars) are translated; keys, other values, block
  * scalars and the fences stay byte for byte. A translated value keeps its quoting: inside {@code
  * "..."} or {@code '...'} the answer is escaped for that quoting; a plain value whose translation
  * would no longer parse as a plain scalar (a {@code ": "}, a {@code " #"}, a leading indicator) is
@@ -20,6 +21,9 @@ final class FrontMatter {
       Pattern.compile("(?m)^(?:---|\\.\\.\\.)[ \\t]*(?:\\r?\\n|\\z)");
   private static final Pattern ENTRY =
       Pattern.compile("(?m)^([A-Za-z_][A-Za-z0-9_-]*):[ \\t]+([^\\r\\n]*?)[ \\t]*\\r?$");
+
+  private static final Pattern KEY =
+      Pattern.compile("(?:[^\\s#:\"'][^:]*|\"[^\"]*\"|'[^']*'):(?:[ \\t]|$)");
 
   private FrontMatter() {}
 
@@ -38,6 +42,9 @@ final class FrontMatter {
     if (!end.find(open.end())) {
       return 0; // not closed: not front matter, but Markdown (a thematic break)
     }
+    if (!isMapping(source.substring(open.end(), end.start()))) {
+      return 0; // "---", prose, "---": a thematic break and a setext heading, not front matter
+    }
     Matcher entry = ENTRY.matcher(source).region(open.end(), end.start());
     while (entry.find()) {
       if (!keys.contains(entry.group(1))) {
@@ -49,6 +56,22 @@ final class FrontMatter {
       }
     }
     return end.end();
+  }
+
+  /**
+   * Whether the text between the fences is a YAML mapping, as front matter is: every line that
+   * starts at the margin (not blank, not a comment) is a key.
+   */
+  private static boolean isMapping(String yaml) {
+    for (String line : yaml.split("\r?\n")) {
+      if (line.isBlank() || line.startsWith("#") || line.startsWith(" ") || line.startsWith("\t")) {
+        continue;
+      }
+      if (!KEY.matcher(line).lookingAt()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Unit value(String source, int s, int e, Protection protection) {

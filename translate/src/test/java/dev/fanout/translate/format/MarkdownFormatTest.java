@@ -214,4 +214,18 @@ class MarkdownFormatTest {
         out.startsWith("SEE [pypa/get-pip]'S README AND [the guide][]. OR [THIS ONE][guide].\n"),
         out);
   }
+
+  @Test
+  void aThematicBreakAndASetextHeadingAreNotFrontMatter() {
+    // "---" at the top and a later "---" hold prose, not a YAML mapping: Markdown, all sent
+    assertEquals(
+        List.of("Some words.", "A heading"),
+        texts(FORMATS, DocumentFormat.MARKDOWN, "---\nSome words.\n\nA heading\n---\n"));
+    assertEquals(
+        List.of("Start", "Body."),
+        texts(
+            FORMATS,
+            DocumentFormat.MARKDOWN,
+            "---\n# a comment\ntitle: Start\nlist:\n  - x\n---\nBody.\n"));
+  }
 }
