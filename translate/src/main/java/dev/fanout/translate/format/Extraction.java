@@ -84,8 +84,8 @@ public final class Extraction {
       java.util.regex.Pattern.compile("\u27E6([^\u27E6\u27E7]*?)\\s*(\\d{1,6})\\s*\u27E7");
 
   static String normalize(String answer) {
-    if (answer.indexOf(Unit.OPEN) < 0) {
-      return answer;
+    if (canonical(answer)) {
+      return answer; // the usual case: every token as it was sent
     }
     java.util.regex.Matcher m = LOOSE.matcher(answer);
     StringBuilder out = new StringBuilder(answer.length());
@@ -99,6 +99,33 @@ public final class Extraction {
     }
     m.appendTail(out);
     return out.toString();
+  }
+
+  /** Whether every {@code ⟦} opens {@code ⟦digits⟧} and no {@code ⟧} stands alone. */
+  private static boolean canonical(String answer) {
+    boolean inToken = false;
+    int digits = 0;
+    for (int i = 0; i < answer.length(); i++) {
+      char c = answer.charAt(i);
+      if (c == Unit.OPEN) {
+        if (inToken) {
+          return false;
+        }
+        inToken = true;
+        digits = 0;
+      } else if (c == Unit.CLOSE) {
+        if (!inToken || digits == 0 || digits > 6) {
+          return false;
+        }
+        inToken = false;
+      } else if (inToken) {
+        if (c < '0' || c > '9') {
+          return false;
+        }
+        digits++;
+      }
+    }
+    return !inToken;
   }
 
   /** Checks that every token of {@code u} is in {@code answer} exactly once, pairs in order. */
@@ -116,7 +143,7 @@ public final class Extraction {
         throw new FormatException(
             "token_unexpected",
             "unit at line "
-                + u.line
+                + u.line()
                 + ": the answer holds "
                 + excerpt(
                     answer.substring(i, close < 0 ? Math.min(answer.length(), i + 8) : close + 1))
@@ -133,7 +160,7 @@ public final class Extraction {
         throw new FormatException(
             count[k] == 0 ? "token_lost" : "token_repeated",
             "unit at line "
-                + u.line
+                + u.line()
                 + ": token "
                 + Unit.marker(k)
                 + " ("
@@ -148,7 +175,7 @@ public final class Extraction {
         throw new FormatException(
             "token_order",
             "unit at line "
-                + u.line
+                + u.line()
                 + ": token "
                 + Unit.marker(p[1])
                 + " ("
@@ -205,39 +232,48 @@ public final class Extraction {
     if (answer == null) {
       return splice(u.start, u.end, index, answers);
     }
-    StringBuilder out = new StringBuilder(answer.length() + 16);
-    StringBuilder words = new StringBuilder();
+    StringBuilder out = new StringBuilder(answer.length() + (u.end - u.start));
     int breaksUsed = 0;
+    int words = 0; // start of the words not yet written
     for (int i = 0; i < answer.length(); i++) {
       char c = answer.charAt(i);
       if (c == Unit.OPEN) {
         int close = answer.indexOf(Unit.CLOSE, i + 1);
         int k = number(answer, i + 1, close);
-        while (u.tightLeft[k - 1]
-            && words.length() > 0
-            && words.charAt(words.length() - 1) == ' ') {
-          words.setLength(words.length() - 1); // the source had no space before it
+        int wordsEnd = i;
+        while (u.tightLeft[k - 1] && wordsEnd > words && answer.charAt(wordsEnd - 1) == ' ') {
+          wordsEnd--; // the source had no space before it
         }
-        out.append(u.escapeText.apply(words.toString()));
-        words.setLength(0);
+        words(out, u, answer, words, wordsEnd);
         out.append(splice(u.tokenStart[k - 1], u.tokenEnd[k - 1], -1, answers));
         i = close;
         while (u.tightRight[k - 1] && i + 1 < answer.length() && answer.charAt(i + 1) == ' ') {
           i++; // ... nor after it
         }
+        words = i + 1;
       } else if (c == '\n') {
-        out.append(u.escapeText.apply(words.toString()));
-        words.setLength(0);
+        words(out, u, answer, words, i);
+        words = i + 1;
         // The source's own line break (with its container prefix, such as "> "); a line break
         // the engine added where the source had none becomes a space, so that a heading or a
         // table cell stays on its line.
         out.append(breaksUsed < u.breaks.length ? u.breaks[breaksUsed++] : " ");
-      } else {
-        words.append(c);
       }
     }
-    out.append(u.escapeText.apply(words.toString()));
-    return u.finish.apply(out.toString());
+    words(out, u, answer, words, answer.length());
+    return u.finish == null ? out.toString() : u.finish.apply(out.toString());
+  }
+
+  /** The answer's words in {@code [from, to)}, escaped for where the unit stands. */
+  private static void words(StringBuilder out, Unit u, String answer, int from, int to) {
+    if (to <= from) {
+      return;
+    }
+    if (u.escapeText == null) {
+      out.append(answer, from, to);
+    } else {
+      out.append(u.escapeText.apply(answer.substring(from, to)));
+    }
   }
 
   private int firstAtOrAfter(int offset) {

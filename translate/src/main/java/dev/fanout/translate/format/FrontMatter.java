@@ -1,9 +1,9 @@
 package dev.fanout.translate.format;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,11 +16,6 @@ import java.util.regex.Pattern;
  * written double-quoted instead.
  */
 final class FrontMatter {
-  private static final Pattern FENCE = Pattern.compile("\\A---[ \\t]*\\r?\\n");
-  private static final Pattern END =
-      Pattern.compile("(?m)^(?:---|\\.\\.\\.)[ \\t]*(?:\\r?\\n|\\z)");
-  private static final Pattern ENTRY =
-      Pattern.compile("(?m)^([A-Za-z_][A-Za-z0-9_-]*):[ \\t]+([^\\r\\n]*?)[ \\t]*\\r?$");
 
   private static final Pattern KEY =
       Pattern.compile("(?:[^\\s#:\"'][^:]*|\"[^\"]*\"|'[^']*'):(?:[ \\t]|$)");
@@ -34,44 +29,81 @@ final class FrontMatter {
    * @return where the Markdown body starts: 0 when there is no front matter
    */
   static int scan(String source, Set<String> keys, Protection protection, Consumer<Unit> units) {
-    Matcher open = FENCE.matcher(source);
-    if (!open.lookingAt()) {
+    int first = source.indexOf('\n');
+    if (!source.startsWith("---") || first < 0 || !source.substring(3, first).isBlank()) {
       return 0;
     }
-    Matcher end = END.matcher(source);
-    if (!end.find(open.end())) {
-      return 0; // not closed: not front matter, but Markdown (a thematic break)
-    }
-    if (!isMapping(source.substring(open.end(), end.start()))) {
-      return 0; // "---", prose, "---": a thematic break and a setext heading, not front matter
-    }
-    Matcher entry = ENTRY.matcher(source).region(open.end(), end.start());
-    while (entry.find()) {
-      if (!keys.contains(entry.group(1))) {
-        continue;
+    List<int[]> values = new ArrayList<>(); // {start, end} of the values of the keys asked for
+    int pos = first + 1;
+    while (pos < source.length()) {
+      int nl = source.indexOf('\n', pos);
+      int next = nl < 0 ? source.length() : nl + 1;
+      int end = nl < 0 ? source.length() : nl;
+      if (end > pos && source.charAt(end - 1) == '\r') {
+        end--;
       }
-      Unit u = value(source, entry.start(2), entry.end(2), protection);
-      if (u != null) {
-        units.accept(u);
+      if ((source.startsWith("---", pos) || source.startsWith("...", pos))
+          && source.substring(pos + 3, end).isBlank()) {
+        for (int[] v : values) {
+          Unit u = value(source, v[0], v[1], protection);
+          if (u != null) {
+            units.accept(u);
+          }
+        }
+        return next;
       }
+      char c = pos < end ? source.charAt(pos) : ' ';
+      if (c != ' ' && c != '\t' && c != '#') {
+        // a line at the margin: a key, or this is no YAML mapping (a thematic break, prose, and
+        // "---" under it as a setext heading) and so no front matter
+        if (!KEY.matcher(source).region(pos, end).lookingAt()) {
+          return 0;
+        }
+        int[] v = entry(source, pos, end);
+        if (v != null && keys.contains(source.substring(pos, v[2]))) {
+          values.add(v);
+        }
+      }
+      pos = next;
     }
-    return end.end();
+    return 0; // not closed: not front matter, but Markdown (a thematic break)
   }
 
   /**
-   * Whether the text between the fences is a YAML mapping, as front matter is: every line that
-   * starts at the margin (not blank, not a comment) is a key.
+   * {@code key: value} on the line {@code [pos, end)}, the key a plain word: {start, end} of the
+   * value (trailing blanks left out) and where the key ends; null when the line is not that.
    */
-  private static boolean isMapping(String yaml) {
-    for (String line : yaml.split("\r?\n")) {
-      if (line.isBlank() || line.startsWith("#") || line.startsWith(" ") || line.startsWith("\t")) {
-        continue;
-      }
-      if (!KEY.matcher(line).lookingAt()) {
-        return false;
-      }
+  private static int[] entry(String source, int pos, int end) {
+    int i = pos;
+    char c = source.charAt(i);
+    if (!(Character.isLetter(c) && c < 128) && c != '_') {
+      return null;
     }
-    return true;
+    while (i < end && isKeyChar(source.charAt(i))) {
+      i++;
+    }
+    int keyEnd = i;
+    if (i >= end || source.charAt(i) != ':') {
+      return null;
+    }
+    i++;
+    int blanks = i;
+    while (i < end && (source.charAt(i) == ' ' || source.charAt(i) == '\t')) {
+      i++;
+    }
+    if (i == blanks) {
+      return null; // "key:value" is not a mapping entry
+    }
+    int valueEnd = end;
+    while (valueEnd > i
+        && (source.charAt(valueEnd - 1) == ' ' || source.charAt(valueEnd - 1) == '\t')) {
+      valueEnd--;
+    }
+    return new int[] {i, valueEnd, keyEnd};
+  }
+
+  private static boolean isKeyChar(char c) {
+    return c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-');
   }
 
   private static Unit value(String source, int s, int e, Protection protection) {

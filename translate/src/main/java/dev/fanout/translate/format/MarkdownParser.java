@@ -62,7 +62,11 @@ final class MarkdownParser {
     List<Unit> units = new ArrayList<>();
     int body = FrontMatter.scan(source, frontMatterKeys, protection, units::add);
     Node doc = PARSER.parse(source.substring(body));
-    new Walker(source, body, protection, units).blocks(doc);
+    Walker walker = new Walker(source, body, protection, units);
+    walker.blocks(doc);
+    if (!walker.inPageLinks) {
+      return new Extraction(source, units, null); // nothing to follow: no second parse
+    }
     List<String> sourceSlugs = slugs(doc);
     return new Extraction(source, units, out -> Anchors.follow(source, body, sourceSlugs, out));
   }
@@ -73,6 +77,7 @@ final class MarkdownParser {
     private final int offset; // where the parsed body starts in the source
     private final Protection protection;
     private final List<Unit> units;
+    private boolean inPageLinks; // a link or definition to "#anchor": Anchors has work to do
 
     Walker(String source, int offset, Protection protection, List<Unit> units) {
       this.source = source;
@@ -86,6 +91,9 @@ final class MarkdownParser {
         if (n instanceof Paragraph || n instanceof Heading || n instanceof TableCell) {
           leafBlock(n);
         } else {
+          if (n instanceof LinkReferenceDefinition d && d.getDestination().startsWith("#")) {
+            inPageLinks = true;
+          }
           blocks(n); // containers: documents, lists, items, quotes, tables; leaves have no children
         }
       }
@@ -142,6 +150,9 @@ final class MarkdownParser {
       if (span == null) {
         return; // soft and hard line breaks: the gap between their neighbours carries them
       }
+      if (n instanceof Link l && l.getDestination().startsWith("#")) {
+        inPageLinks = true;
+      }
       if (n instanceof Text) {
         for (SourceSpan s : n.getSourceSpans()) {
           pieces.add(
@@ -183,6 +194,14 @@ final class MarkdownParser {
     /** A link's or image's title, as a unit of its own (restored inside the link's token). */
     private void title(int[] lastChild, int[] link) {
       if (lastChild == null) {
+        return;
+      }
+      int q = link[1] - 2; // before the closing ')': a title ends in a quote or a parenthesis
+      while (q > lastChild[1] && Character.isWhitespace(source.charAt(q))) {
+        q--;
+      }
+      char c = source.charAt(q);
+      if (source.charAt(link[1] - 1) != ')' || (c != '"' && c != '\'' && c != ')')) {
         return;
       }
       Matcher m = TITLE.matcher(source).region(lastChild[1], link[1]);

@@ -31,12 +31,12 @@ public final class Unit {
   final int[] tokenEnd;
   final int[][] pairs; // {open, close} token numbers that must come back in this order
   final String[] breaks; // the source text of each line break, in order
-  final int line; // 1-based line of `start`, for messages
+  private final String source; // the document, for the line number in messages
   private final String[] tokenText; // for messages
   final boolean[] tightLeft; // token k-1 had no space before it in the source: none on restore
   final boolean[] tightRight; // ... after it
-  final UnaryOperator<String> escapeText; // applied to the answer's words between tokens
-  final UnaryOperator<String> finish; // applied to the whole restored unit
+  final UnaryOperator<String> escapeText; // applied to the answer's words between tokens, or null
+  final UnaryOperator<String> finish; // applied to the whole restored unit, or null
 
   Unit(
       int start,
@@ -46,7 +46,7 @@ public final class Unit {
       int[] tokenEnd,
       int[][] pairs,
       String[] breaks,
-      int line,
+      String source,
       String[] tokenText,
       boolean[] tightLeft,
       boolean[] tightRight,
@@ -59,7 +59,7 @@ public final class Unit {
     this.tokenEnd = tokenEnd;
     this.pairs = pairs;
     this.breaks = breaks;
-    this.line = line;
+    this.source = source;
     this.tokenText = tokenText;
     this.tightLeft = tightLeft;
     this.tightRight = tightRight;
@@ -84,7 +84,7 @@ public final class Unit {
 
   /** {@return the line of the document where the unit starts, from 1} */
   public int line() {
-    return line;
+    return UnitBuilder.lineOf(source, start); // counted when asked: messages only
   }
 
   /**
@@ -167,6 +167,6 @@ public final class Unit {
 
   @Override
   public String toString() {
-    return "Unit[line " + line + ", " + text.length() + " chars, " + tokens() + " tokens]";
+    return "Unit[at " + start + ", " + text.length() + " chars, " + tokens() + " tokens]";
   }
 }

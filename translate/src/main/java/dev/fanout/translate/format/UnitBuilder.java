@@ -36,8 +36,8 @@ final class UnitBuilder {
   private boolean lastWasToken; // nothing but a token since the last token: contiguous ones merge
   private int start = Integer.MAX_VALUE;
   private int end = -1;
-  private UnaryOperator<String> escapeText = UnaryOperator.identity();
-  private UnaryOperator<String> finish = UnaryOperator.identity();
+  private UnaryOperator<String> escapeText; // null: the words as they are
+  private UnaryOperator<String> finish; // null: none
 
   UnitBuilder(String source, Protection protection) {
     this.source = source;
@@ -180,7 +180,7 @@ final class UnitBuilder {
         te,
         pairs.toArray(new int[0][]),
         breaks.toArray(new String[0]),
-        lineOf(source, start),
+        source,
         tt,
         tightLeft,
         tightRight,
