@@ -3,6 +3,7 @@ package dev.fanout.translate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -26,6 +27,8 @@ import java.util.Objects;
  * @param initialBackoff the first retry delay when the server gives none (doubling, with jitter, up
  *     to 30 s)
  * @param maxSegment the longest segment sent in one request
+ * @param reportPage where to write the HTML report page (a file ending in {@code .html} or {@code
+ *     .htm}), or null for none; the JSON report is written all the same
  */
 public record JobOptions(
     List<Path> inputs,
@@ -41,7 +44,8 @@ public record JobOptions(
     Map<String, String> tenantKeys,
     Duration maxServerDelay,
     Duration initialBackoff,
-    int maxSegment) {
+    int maxSegment,
+    Path reportPage) {
 
   /** Checks the values. */
   public JobOptions {
@@ -71,6 +75,17 @@ public record JobOptions(
     if (report == null) {
       report = out.resolve(".fanout").resolve("report.json");
     }
+    if (reportPage != null && !isPage(reportPage)) {
+      throw new IllegalArgumentException(
+          "the report page must end in .html or .htm, was " + reportPage);
+    }
+  }
+
+  /** Whether {@code report} names a page (ends in {@code .html} or {@code .htm}, any case). */
+  static boolean isPage(Path report) {
+    Path name = report.getFileName();
+    String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+    return n.endsWith(".html") || n.endsWith(".htm");
   }
 
   /** The API key for {@code tenant}: its own, else the default, else null. */
@@ -163,7 +178,10 @@ public record JobOptions(
       return this;
     }
 
-    /** The report file. */
+    /**
+     * The report file: a page when its name ends in {@code .html} or {@code .htm} (the JSON report
+     * then stays at its default place, so scripts reading it keep working), JSON otherwise.
+     */
     public Builder report(Path v) {
       report = v;
       return this;
@@ -201,6 +219,7 @@ public record JobOptions(
 
     /** The options. */
     public JobOptions build() {
+      boolean page = report != null && isPage(report);
       return new JobOptions(
           inputs,
           out,
@@ -210,12 +229,13 @@ public record JobOptions(
           rate,
           retries,
           retryFailed,
-          report,
+          page ? null : report,
           defaultKey,
           tenantKeys,
           maxServerDelay,
           initialBackoff,
-          maxSegment);
+          maxSegment,
+          page ? report : null);
     }
   }
 }
