@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,9 @@ import org.awaitility.Awaitility;
 final class HeadlessChromium implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration WAIT = Duration.ofSeconds(60);
+
+  /** The Ctrl modifier of {@link Tab#press}. */
+  static final int CTRL = 2;
 
   /** The flags the issue asks for, and only those, beside the profile and the port. */
   static final List<String> FLAGS =
@@ -198,6 +202,26 @@ final class HeadlessChromium implements AutoCloseable {
               Map.of("format", "png", "captureBeyondViewport", true, "clip", clip));
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.write(file, Base64.getDecoder().decode(shot.get("data").asText()));
+    }
+
+    /**
+     * A real key press: down and up, with {@code modifiers} held ({@link #CTRL}...) and the editing
+     * {@code commands} it stands for (such as {@code selectAll}: headless, the browser has no
+     * platform key bindings).
+     */
+    void press(String key, String code, int keyCode, int modifiers, String... commands) {
+      for (String type : List.of("rawKeyDown", "keyUp")) {
+        Map<String, Object> event = new HashMap<>();
+        event.put("type", type);
+        event.put("key", key);
+        event.put("code", code);
+        event.put("windowsVirtualKeyCode", keyCode);
+        event.put("modifiers", modifiers);
+        if (type.equals("rawKeyDown") && commands.length > 0) {
+          event.put("commands", List.of(commands));
+        }
+        call("Input.dispatchKeyEvent", event);
+      }
     }
 
     /** A real click: the mouse pressed and released at the middle of the element {@code css}. */

@@ -66,6 +66,7 @@ class ReportPageBrowserTest {
    */
   @Test
   void aRealRunsPageLoadsCleanlyListsItsFailuresAndFilters() throws Exception {
+    Path chromium = chromium();
     String markup = "<img src=x onerror=alert(1)>";
     StringBuilder jsonl = new StringBuilder();
     for (int i = 1; i <= 8; i++) {
@@ -148,7 +149,7 @@ class ReportPageBrowserTest {
     assertEquals(designed, reasons);
     assertEquals(8, r.translated());
 
-    try (HeadlessChromium browser = HeadlessChromium.start(chromium(), dir.resolve("browser"))) {
+    try (HeadlessChromium browser = HeadlessChromium.start(chromium, dir.resolve("browser"))) {
       HeadlessChromium.Tab tab = browser.open(1280, 900);
       tab.call("Page.navigate", Map.of("url", page.toUri().toString()));
       tab.await("Page.loadEventFired");
@@ -227,6 +228,7 @@ class ReportPageBrowserTest {
    */
   @Test
   void aHundredThousandFailuresStayUsable() throws Exception {
+    Path chromium = chromium();
     long n = 100_000;
     TranslateJob.Result r = ReportPageTest.bigRun(n, 3 * 3600);
     Path page = dir.resolve("big.html");
@@ -242,7 +244,7 @@ class ReportPageBrowserTest {
                 Map.of("acme", 1_000_000L, "globex", 5_000_000L, "hooli", 15_000_000L))));
     assertTrue(Files.size(page) < 8 << 20, "a page of " + Files.size(page) + " bytes");
 
-    try (HeadlessChromium browser = HeadlessChromium.start(chromium(), dir.resolve("browser"))) {
+    try (HeadlessChromium browser = HeadlessChromium.start(chromium, dir.resolve("browser"))) {
       HeadlessChromium.Tab tab = browser.open(1280, 900);
       tab.call("Page.navigate", Map.of("url", page.toUri().toString()));
       tab.await("Page.loadEventFired");
@@ -329,49 +331,8 @@ class ReportPageBrowserTest {
 
   private static void clearFilter(HeadlessChromium.Tab tab) {
     tab.eval("document.getElementById('filter').focus()");
-    tab.call(
-        "Input.dispatchKeyEvent",
-        Map.of(
-            "type",
-            "rawKeyDown",
-            "key",
-            "a",
-            "code",
-            "KeyA",
-            "windowsVirtualKeyCode",
-            65,
-            "modifiers",
-            2,
-            "commands",
-            List.of("selectAll")));
-    tab.call(
-        "Input.dispatchKeyEvent",
-        Map.of(
-            "type",
-            "keyUp",
-            "key",
-            "a",
-            "code",
-            "KeyA",
-            "windowsVirtualKeyCode",
-            65,
-            "modifiers",
-            2));
-    tab.call(
-        "Input.dispatchKeyEvent",
-        Map.of(
-            "type",
-            "rawKeyDown",
-            "key",
-            "Backspace",
-            "code",
-            "Backspace",
-            "windowsVirtualKeyCode",
-            8));
-    tab.call(
-        "Input.dispatchKeyEvent",
-        Map.of(
-            "type", "keyUp", "key", "Backspace", "code", "Backspace", "windowsVirtualKeyCode", 8));
+    tab.press("a", "KeyA", 65, HeadlessChromium.CTRL, "selectAll");
+    tab.press("Backspace", "Backspace", 8, 0);
     eventually(() -> tab.eval("document.getElementById('filter').value").asText(), "");
   }
 
