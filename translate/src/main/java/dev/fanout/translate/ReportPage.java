@@ -41,20 +41,22 @@ import java.util.function.Consumer;
  * 'none') and lets run only the one style sheet and the one script whose SHA-256 it names, so even
  * markup that slipped past the escaping could neither run nor load anything. Every piece of text
  * that comes from documents, inputs or errors goes through html(); the data for the script is JSON
- * in a <script type="application/json"> block with every '<', '>' and '&' written as a JSON escape, so it
- * can never close its element. API keys are not in what the page is made of (the result and the
- * store hold none).
+ * in a <script type="application/json"> block with every '<', '>' and '&' written as a JSON
+ * escape, so it can never close its element. API keys are not in what the page is made of (the
+ * result and the store hold none).
  *
  * Memory and size: failures are streamed from the store and written as rows as they come. At
- * most MAX_ROWS are listed (in the store's order: by output and line); the rest are counted and
- * the page says how many more the JSON report holds. That keeps the page a few MB and its filter
- * instant with 100,000 failures or a million. The chart has at most BUCKETS bars: a long run
- * groups seconds into wider intervals.
+ * most MAX_ROWS are listed (in the store's order: by output and line); the rest are only counted,
+ * and the page says how many more the JSON report holds. A page listing 10,000 failures with
+ * short messages is about 3 MB, whether the run had 10,000 or a million (ReportPageBrowserTest
+ * loads one from a run of 100,000 in chromium and filters it); messages are cut at MAX_MESSAGE
+ * characters (the JSON report has them whole), so no page lists more than about 8 MB. The chart has at most BUCKETS bars: a long run groups
+ * seconds into wider intervals.
  *
- * The translation memory: characters served from memory instead of sent appear beside
- * characters sent (a card, and two columns and a stacked bar in the tenant table) only when the
- * caller passes a FromMemory; without one the page shows characters sent alone (Report has the
- * hook).
+ * The translation memory: characters served from memory instead of sent appear beside characters
+ * sent (one card with both figures and a bar, and a column with its share and a stacked bar in
+ * the tenant table) only when the caller passes a FromMemory; without one the page shows
+ * characters sent alone, never a zero it does not know (Report.write has the hook).
  */
 
 /**
@@ -67,7 +69,7 @@ final class ReportPage {
   static final int MAX_ROWS = 10_000;
 
   /** Characters of a failure's message shown at most (the JSON report has the whole message). */
-  static final int MAX_MESSAGE = 2_000;
+  static final int MAX_MESSAGE = 500;
 
   /** Bars in the chart at most. */
   static final int BUCKETS = 240;
@@ -571,7 +573,8 @@ final class ReportPage {
     if (s == null || s.length() <= MAX_MESSAGE) {
       return s;
     }
-    return s.substring(0, MAX_MESSAGE) + "… (" + num(s.length()) + " characters in all)";
+    int end = Character.isHighSurrogate(s.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+    return s.substring(0, end) + "… (" + num(s.length()) + " characters in all)";
   }
 
   private static String num(long n) {

@@ -53,11 +53,14 @@
       for (const chip of chips.children) {
         chip.setAttribute("aria-pressed", String(chip.dataset.reason === wanted));
       }
-      const listed = data.failures.listed;
-      status.textContent =
-        shown === listed
-          ? `${count(listed)} ${listed === 1 ? "failure" : "failures"} listed`
-          : `${count(shown)} of ${count(listed)} listed failures match`;
+      const { listed, total } = data.failures;
+      if (shown !== listed) {
+        status.textContent = `${count(shown)} of ${count(listed)} listed failures match`;
+      } else if (listed < total) {
+        status.textContent = `${count(listed)} of ${count(total)} failures listed`;
+      } else {
+        status.textContent = `${count(listed)} ${listed === 1 ? "failure" : "failures"} listed`;
+      }
       none.hidden = shown > 0;
     };
 

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -166,8 +167,11 @@ class ReportPageBrowserTest {
           tab.eval("document.querySelectorAll('#failures img, #failures b').length").asInt(),
           "markup from the data is text, not elements");
       assertEquals(2, tab.eval("document.scripts.length").asInt(), "no script but the page's own");
-      assertEquals(String.format("%,d", r.translated()), text(tab, "#totals .card.translated .n"));
-      assertEquals(String.format("%,d", r.failed()), text(tab, "#totals .card.failed .n"));
+      assertEquals(
+          String.format(Locale.ROOT, "%,d", r.translated()),
+          text(tab, "#totals .card.translated .n"));
+      assertEquals(
+          String.format(Locale.ROOT, "%,d", r.failed()), text(tab, "#totals .card.failed .n"));
       assertEquals(
           List.copyOf(r.tenants().keySet()),
           strings(
@@ -204,7 +208,7 @@ class ReportPageBrowserTest {
       tab.call("Input.insertText", Map.of("text", "initech script"));
       eventually(() -> shownIds(tab), List.of(markup));
 
-      // Clicking an error class shows only it, whatever the text filter was.
+      // Clicking an error class shows only its failures; clicking it again shows them all.
       clearFilter(tab);
       tab.click("#reason-chips button[data-reason='server_error']");
       eventually(() -> shownIds(tab), List.of("r05"));
@@ -255,7 +259,7 @@ class ReportPageBrowserTest {
       assertTrue(
           text(tab, "#more").startsWith("90,000 more failures are not listed here"),
           text(tab, "#more"));
-      assertEquals("10,000 failures listed", text(tab, "#shown"));
+      assertEquals("10,000 of 100,000 failures listed", text(tab, "#shown"));
       assertTrue(
           strings(
                   tab.eval(
@@ -265,6 +269,7 @@ class ReportPageBrowserTest {
           tab.eval("document.querySelectorAll('#timeline g.bucket').length").asInt()
               <= ReportPage.BUCKETS);
       tab.screenshot(ARTEFACTS.resolve("big.png"));
+      Files.copy(page, ARTEFACTS.resolve("big.html"), StandardCopyOption.REPLACE_EXISTING);
 
       tab.eval("document.getElementById('filter').focus()");
       tab.call("Input.insertText", Map.of("text", "doc-004242"));

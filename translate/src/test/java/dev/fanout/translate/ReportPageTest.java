@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -274,6 +275,25 @@ class ReportPageTest {
         JSON.readTree(between(html, "id=\"report-data\">", "</script>")).get("failures");
     assertEquals(n, data.get("total").asLong());
     assertEquals(ReportPage.MAX_ROWS, data.get("listed").asLong());
+  }
+
+  @Test
+  void aLongMessageIsCutAndSaysHowLongItWas() throws IOException {
+    String message = "x".repeat(ReportPage.MAX_MESSAGE - 1) + "😀" + "y".repeat(4000);
+    StateStore.Entry e = new StateStore.Entry("f:a.txt", "in/a.txt", "a.txt", "a.txt", 0, "t");
+    StateStore.Row row =
+        StateStore.Row.failed(
+            e, "", "s", StateStore.Cost.NONE, new StateStore.Failure("timeout", message), 1);
+
+    String html = page(bigRun(1, 5), each -> each.accept(row), Optional.empty());
+
+    String shown =
+        "x".repeat(ReportPage.MAX_MESSAGE - 1)
+            + "… ("
+            + String.format(Locale.ROOT, "%,d", message.length())
+            + " characters in all)";
+    assertTrue(html.contains(shown), "cut before the emoji, not inside it");
+    assertFalse(html.contains("y".repeat(10)));
   }
 
   @Test
