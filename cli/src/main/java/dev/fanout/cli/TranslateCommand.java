@@ -132,7 +132,10 @@ public final class TranslateCommand implements Callable<Integer> {
   @Option(
       names = "--report",
       paramLabel = "FILE",
-      description = "Write the JSON report here (default OUT/.fanout/report.json).")
+      description =
+          "Write the report here: a self-contained HTML page when FILE ends in .html or .htm (the"
+              + " JSON report is then still written to OUT/.fanout/report.json), JSON otherwise"
+              + " (default OUT/.fanout/report.json).")
   Path report;
 
   @Option(

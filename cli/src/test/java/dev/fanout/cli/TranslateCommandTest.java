@@ -96,6 +96,8 @@ class TranslateCommandTest {
         keys.toString(),
         "--workers",
         "8",
+        "--report",
+        dir.resolve("report.html").toString(),
         "--quiet"
       };
       Run first = cli(args);
@@ -118,9 +120,11 @@ class TranslateCommandTest {
         assertFalse(n.get("tenant").asText().equals("globex"));
         assertFalse(n.get("text").asText().startsWith("Document"), "translated: " + line);
       }
+      String page = Files.readString(dir.resolve("report.html"));
+      assertTrue(page.contains("250 documents failed"), "the page, beside the JSON report");
       String everything =
-          first.err() + Files.readString(out.resolve(".fanout/report.json")) + readDb(out);
-      assertFalse(everything.contains("s3cret"), "API keys never reach output, report or store");
+          first.err() + Files.readString(out.resolve(".fanout/report.json")) + page + readDb(out);
+      assertFalse(everything.contains("s3cret"), "API keys never reach output, reports or store");
 
       // The limit is lifted; --retry-failed sends exactly the 250 failures.
       upstream.clearLimit("key-globex-s3cret");

@@ -4,6 +4,7 @@ import dev.fanout.translate.format.Formats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -30,6 +31,8 @@ import java.util.Set;
  * @param maxSegment the longest segment sent in one request
  * @param frontMatterKeys the Markdown front-matter keys whose values are translated
  * @param glossary terms kept as they are, and terms with a required translation
+ * @param reportPage where to write the HTML report page (a file ending in {@code .html} or {@code
+ *     .htm}), or null for none; the JSON report is written all the same
  */
 public record JobOptions(
     List<Path> inputs,
@@ -47,7 +50,8 @@ public record JobOptions(
     Duration initialBackoff,
     int maxSegment,
     Set<String> frontMatterKeys,
-    Glossary glossary) {
+    Glossary glossary,
+    Path reportPage) {
 
   /** Checks the values. */
   public JobOptions {
@@ -79,6 +83,17 @@ public record JobOptions(
     if (report == null) {
       report = out.resolve(".fanout").resolve("report.json");
     }
+    if (reportPage != null && !isPage(reportPage)) {
+      throw new IllegalArgumentException(
+          "the report page must end in .html or .htm, was " + reportPage);
+    }
+  }
+
+  /** Whether {@code report} names a page (ends in {@code .html} or {@code .htm}, any case). */
+  static boolean isPage(Path report) {
+    Path name = report.getFileName();
+    String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+    return n.endsWith(".html") || n.endsWith(".htm");
   }
 
   /** The API key for {@code tenant}: its own, else the default, else null. */
@@ -173,7 +188,10 @@ public record JobOptions(
       return this;
     }
 
-    /** The report file. */
+    /**
+     * The report file: a page when its name ends in {@code .html} or {@code .htm} (the JSON report
+     * then stays at its default place, so scripts reading it keep working), JSON otherwise.
+     */
     public Builder report(Path v) {
       report = v;
       return this;
@@ -226,6 +244,7 @@ public record JobOptions(
 
     /** The options. */
     public JobOptions build() {
+      boolean page = report != null && isPage(report);
       return new JobOptions(
           inputs,
           out,
@@ -235,14 +254,15 @@ public record JobOptions(
           rate,
           retries,
           retryFailed,
-          report,
+          page ? null : report,
           defaultKey,
           tenantKeys,
           maxServerDelay,
           initialBackoff,
           maxSegment,
           frontMatterKeys,
-          glossary);
+          glossary,
+          page ? report : null);
     }
   }
 }

@@ -74,11 +74,29 @@ final class SafePaths {
    * records go with them, so a re-run sends those documents again).
    */
   public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    writeAtomically(
+        target,
+        tmp ->
+            Files.write(
+                tmp, bytes, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+  }
+
+  /** Writes a whole file, given the path of the (empty) temporary file to write it to. */
+  interface FileWriter {
+    void writeTo(Path tmp) throws IOException;
+  }
+
+  /**
+   * Like {@link #writeAtomically(Path, byte[])}, for a file written as a stream (a report): {@code
+   * write} fills a temporary file beside {@code target}, which is then renamed over it; when {@code
+   * write} fails, the temporary file is deleted and {@code target} is left as it was.
+   */
+  static void writeAtomically(Path target, FileWriter write) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path tmp = Files.createTempFile(parent, ".fanout-", ".tmp");
     try {
-      Files.write(tmp, bytes, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      write.writeTo(tmp);
       move(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);

@@ -4,14 +4,16 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Tests that need a real engine (Apertium, APy) skip, saying why, where it is missing; but in CI
- * ({@code CI=true}, as {@code .ci/run} runs) a missing engine is a failure, because {@code .ci/run}
- * installs it, and a suite that silently skipped its real-engine tests would prove nothing.
+ * Tests that need a real engine (Apertium, APy) or a real browser (chromium) skip, saying why,
+ * where it is missing; but in CI ({@code CI=true}, as {@code .ci/run} runs) a missing one is a
+ * failure, because {@code .ci/run} installs it, and a suite that silently skipped its real-engine
+ * tests would prove nothing.
  */
-final class RealEngines {
+public final class RealEngines {
   private RealEngines() {}
 
-  static void require(boolean present, String why) {
+  /** Skips the test when {@code present} is false, saying {@code why}; fails it under CI. */
+  public static void require(boolean present, String why) {
     if (present) {
       return;
     }
