@@ -1,6 +1,5 @@
 package dev.fanout.translate.format;
 
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -208,28 +207,18 @@ final class UnitBuilder {
    * source (parsers build units in about document order), so that a document costs linear time, not
    * time quadratic in its size.
    */
+  /**
+   * The 1-based line of {@code offset}: counted from the start each time, which is why a unit asks
+   * only when a message needs it ({@link Unit#line()}), never while a document is taken apart.
+   */
   static int lineOf(String source, int offset) {
-    LineMark last = LAST_LINE.get();
-    int at = 0;
     int line = 1;
-    if (last != null && last.source().get() == source) {
-      at = last.offset();
-      line = last.line();
-    }
     int to = Math.min(offset, source.length());
-    for (; at < to; at++) {
+    for (int at = 0; at < to; at++) {
       line += source.charAt(at) == '\n' ? 1 : 0;
     }
-    for (; at > to; at--) {
-      line -= source.charAt(at - 1) == '\n' ? 1 : 0;
-    }
-    LAST_LINE.set(new LineMark(new WeakReference<>(source), to, line));
     return line;
   }
-
-  private record LineMark(WeakReference<String> source, int offset, int line) {}
-
-  private static final ThreadLocal<LineMark> LAST_LINE = new ThreadLocal<>();
 
   private void cover(int s, int e) {
     start = Math.min(start, s);

@@ -69,12 +69,12 @@ class HtmlFormatTest {
     assertEquals(
         List.of(
             "Simple Example ⟦1⟧ libdemo manual",
-            "Next: ⟦1⟧Types⟦2⟧, Up: ⟦3⟧Using libdemo⟦4⟧ ⟦5⟧ [⟦6⟧Index⟦7⟧]",
+            "Next: ⟦1⟧ Types ⟦2⟧, Up: ⟦3⟧ Using libdemo ⟦4⟧ ⟦5⟧ [⟦6⟧ Index ⟦7⟧]",
             "Using the library", // the title attributes, inside their tags' tokens
             "Index",
             "2.2 Simple Example",
-            "Here is a trivial example that calls ⟦1⟧ a few times,\nwith ⟦2⟧bold ⟦3⟧and"
-                + " italic⟦4⟧ words ⟦5⟧ a ⟦6⟧link⟦7⟧.⟦8⟧\nPress ⟦9⟧ to stop; see ⟦10⟧ and ⟦11⟧.",
+            "Here is a trivial example that calls ⟦1⟧ a few times,\nwith ⟦2⟧ bold ⟦3⟧ and"
+                + " italic ⟦4⟧ words ⟦5⟧ a ⟦6⟧ link ⟦7⟧.⟦8⟧\nPress ⟦9⟧ to stop; see ⟦10⟧ and ⟦11⟧.",
             "⟦1⟧ Figure 1: the logo.",
             "The demo logo",
             "Logo",
@@ -82,7 +82,7 @@ class HtmlFormatTest {
             "Install with ⟦1⟧",
             "Type",
             "Meaning",
-            "The type ⟦1⟧void⟦2⟧.",
+            "The type ⟦1⟧ void ⟦2⟧.",
             "Copyright ⟦1⟧ 2024 R&D ⟦2⟧"),
         texts(FORMATS, DocumentFormat.HTML, DOC));
   }
@@ -190,7 +190,7 @@ class HtmlFormatTest {
     assertEquals(
         List.of(
             "Fish ⟦1⟧ <chips>", // raw text: a tag is words there
-            "⟦1⟧Name ⟦2⟧ ⟦3⟧Send it⟦4⟧",
+            "⟦1⟧ Name ⟦2⟧ ⟦3⟧ Send it ⟦4⟧",
             "Full name",
             "First choice",
             "Second one"),
