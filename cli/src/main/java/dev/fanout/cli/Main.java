@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "fanout",
     mixinStandardHelpOptions = true,
-    version = "fanout 0.1.0-SNAPSHOT",
+    version = "fanout " + Main.VERSION,
     description = "The three shapes of concurrent work: collect-all, fail-fast, pipeline.",
     subcommands = {
       TranslateCommand.class,
+      MemoryCommand.class,
       UpstreamCommand.class,
       SearchServerCommand.class,
       SearchBackendCommand.class,
@@ -18,6 +19,9 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
+  /** fanout's version. */
+  static final String VERSION = "0.1.0-SNAPSHOT";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Runs the command line and exits with its code. */
@@ -27,12 +31,27 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns its exit code (for tests). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /**
+   * The command line. A bad command line for {@code fanout memory} is one line and status 1; the
+   * other commands keep picocli's usage message and status 2.
+   */
+  private static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
+    cl.setParameterExceptionHandler(
+        (e, args) ->
+            MemoryCommand.owns(e.getCommandLine())
+                ? MemoryCommand.usageError(e)
+                : picocli.handleParseException(e, args));
+    return cl;
   }
 
   /** Runs the command line with its output and errors going to the given writers (for tests). */
   public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = commandLine();
     cl.setOut(out);
     cl.setErr(err);
     int code = cl.execute(args);

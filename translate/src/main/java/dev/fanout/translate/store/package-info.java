@@ -4,7 +4,8 @@
  * ({@link dev.fanout.translate.store.SqliteStateStore}), and {@link
  * dev.fanout.translate.store.StateStores}, which opens what {@code --state} names and refuses, with
  * a message, what this build cannot open. A failure of the store is a {@link
- * dev.fanout.translate.store.StoreException}, fatal for a run. This package knows nothing of the
- * job: it stores rows.
+ * dev.fanout.translate.store.StoreException}, fatal for a run. {@link
+ * dev.fanout.translate.store.Tmx} moves the translation memory to and from TMX files. This package
+ * knows nothing of the job: it stores rows.
  */
 package dev.fanout.translate.store;
