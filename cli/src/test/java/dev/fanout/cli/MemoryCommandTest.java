@@ -159,10 +159,10 @@ class MemoryCommandTest {
     try (StateStore held = SqliteStateStore.open(state)) {
       assertOneLine(
           cli("memory", "export", "--tmx", tmx.toString(), "--state", state.toString()),
-          "another fanout translate is using");
+          "another fanout run (translate or memory) is using");
       assertOneLine(
           cli("memory", "import", tmx.toString(), "--to", "es", "--state", state.toString()),
-          "another fanout translate is using");
+          "another fanout run (translate or memory) is using");
     }
     assertEquals("an earlier export", Files.readString(tmx));
     Run nothing = cli("memory", "export", "--tmx", tmx.toString(), "--state", state.toString());

@@ -81,7 +81,7 @@ final class JsonlOutputs {
     private void open() throws IOException {
       Path target = SafePaths.resolveInside(out, name);
       Files.createDirectories(target.getParent());
-      tmp = Files.createTempFile(target.getParent(), ".fanout-", ".tmp");
+      tmp = SafePaths.newFileBeside(target);
       json = JSON.createGenerator(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8));
       json.setPrettyPrinter(new MinimalPrettyPrinter(""));
     }

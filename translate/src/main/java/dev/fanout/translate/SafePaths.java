@@ -94,12 +94,29 @@ final class SafePaths {
   static void writeAtomically(Path target, FileWriter write) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, ".fanout-", ".tmp");
+    Path tmp = newFileBeside(target);
     try {
       write.writeTo(tmp);
       move(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Creates an empty, hidden file beside {@code target} to write it in, with the permissions any
+   * new file gets there (the process's umask): an output is for the people who read it, so not
+   * {@link Files#createTempFile}'s owner-only mode.
+   */
+  public static Path newFileBeside(Path target) throws IOException {
+    Path parent = target.toAbsolutePath().getParent();
+    while (true) {
+      Path tmp = parent.resolve(".fanout-" + java.util.UUID.randomUUID() + ".tmp");
+      try {
+        return Files.createFile(tmp);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // a name taken: another
+      }
     }
   }
 

@@ -130,6 +130,13 @@ class TranslateJobTest {
       assertFalse(q.text().contains("<"), "no tag is sent: " + q.text());
     }
     assertEquals(5, report().get("documents").get("translated").asInt());
+    // outputs are for people to read: the permissions any new file gets here, not owner-only
+    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Path fresh = Files.createFile(dir.resolve("out/fresh"));
+      var usual = Files.getPosixFilePermissions(fresh);
+      assertEquals(usual, Files.getPosixFilePermissions(dir.resolve("out/a.md")));
+      assertEquals(usual, Files.getPosixFilePermissions(dir.resolve("out/docs.jsonl")));
+    }
   }
 
   /**

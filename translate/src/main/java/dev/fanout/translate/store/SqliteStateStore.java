@@ -79,7 +79,8 @@ public final class SqliteStateStore implements StateStore {
       }
       if (lock == null) {
         throw new StoreException(
-            "another fanout translate is using " + file + "; wait for it to end", null);
+            "another fanout run (translate or memory) is using " + file + "; wait for it to end",
+            null);
       }
       return new SqliteStateStore(file, channel, lock);
     } catch (java.io.IOException e) {

@@ -228,17 +228,40 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * A unit's key: the SHA-256, in hex, of its scope (what besides its text decides its
-     * translation), a NUL, and its text as sent.
+     * translation), a NUL, and its text as sent. A token ({@code ⟦n⟧}) glued to a letter or digit
+     * counts as if a space stood between them, as the format layer sends it: a unit a CAT tool
+     * wrote as {@code Click ⟦1⟧Save⟦2⟧} is the unit a run sends as {@code Click ⟦1⟧ Save ⟦2⟧}.
      */
     public static String key(String scope, String text) {
       try {
         java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
         md.update((scope + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return java.util.HexFormat.of()
-            .formatHex(md.digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            .formatHex(md.digest(spaced(text).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new AssertionError("SHA-256 is always present", e);
       }
+    }
+
+    /** {@code text} with a space between each token and a letter or digit glued to it. */
+    static String spaced(String text) {
+      StringBuilder out = null;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        boolean glued =
+            (c == '\u27E6' && i > 0 && Character.isLetterOrDigit(text.charAt(i - 1)))
+                || (i > 0 && text.charAt(i - 1) == '\u27E7' && Character.isLetterOrDigit(c));
+        if (glued && out == null) {
+          out = new StringBuilder(text.length() + 8).append(text, 0, i);
+        }
+        if (glued) {
+          out.append(' ');
+        }
+        if (out != null) {
+          out.append(c);
+        }
+      }
+      return out == null ? text : out.toString();
     }
 
     /**

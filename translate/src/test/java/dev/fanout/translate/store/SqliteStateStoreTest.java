@@ -130,7 +130,9 @@ class SqliteStateStoreTest {
     Path file = dir.resolve("state.db");
     try (StateStore first = SqliteStateStore.open(file)) {
       StoreException e = assertThrows(StoreException.class, () -> SqliteStateStore.open(file));
-      assertTrue(e.getMessage().contains("another fanout translate is using"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("another fanout run (translate or memory) is using"),
+          e.getMessage());
     }
     try (StateStore again = SqliteStateStore.open(file)) {
       assertTrue(again.isEmpty(), "closing released the lock");
