@@ -88,7 +88,9 @@ final class MarkdownParser {
 
     void blocks(Node node) {
       for (Node n = node.getFirstChild(); n != null; n = n.getNext()) {
-        if (n instanceof Paragraph || n instanceof Heading || n instanceof TableCell) {
+        if (n instanceof TableCell && escapedPipe(n)) {
+          cellAlone(n);
+        } else if (n instanceof Paragraph || n instanceof Heading || n instanceof TableCell) {
           leafBlock(n);
         } else {
           if (n instanceof LinkReferenceDefinition d && d.getDestination().startsWith("#")) {
@@ -97,6 +99,33 @@ final class MarkdownParser {
           blocks(n); // containers: documents, lists, items, quotes, tables; leaves have no children
         }
       }
+    }
+
+    /** Whether a table cell's source holds {@code \|}. */
+    private boolean escapedPipe(Node cell) {
+      int[] sp = span(cell);
+      return sp != null && source.substring(sp[0], sp[1]).contains("\\|");
+    }
+
+    /**
+     * A cell with an escaped pipe, parsed on its own: the tables extension takes the backslash out
+     * before it parses the cell, so the positions it gives inside such a cell are off by one per
+     * escape (and a code span's backtick could be taken for a word). Alone, the cell's source is
+     * the text that is parsed, and {@code \|} an escape like any other.
+     */
+    private void cellAlone(Node cell) {
+      int[] sp = span(cell);
+      int a = sp[0];
+      int b = sp[1];
+      while (a < b && Character.isWhitespace(source.charAt(a))) {
+        a++;
+      }
+      while (b > a && Character.isWhitespace(source.charAt(b - 1))) {
+        b--;
+      }
+      Walker alone = new Walker(source, a, protection, units);
+      alone.blocks(PARSER.parse(source.substring(a, b)));
+      inPageLinks |= alone.inPageLinks;
     }
 
     /** One paragraph, heading or cell: its inline content as one unit. */

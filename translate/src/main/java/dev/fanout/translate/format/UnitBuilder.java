@@ -275,7 +275,7 @@ final class UnitBuilder {
           return m.end();
         }
       }
-      case 'h', 'H' -> {
+      case 'h', 'H', 'w', 'W' -> {
         return url(i, e);
       }
       default -> {}
@@ -314,10 +314,9 @@ final class UnitBuilder {
 
   /** An http(s) URL starting at {@code i}: its end, trailing sentence punctuation left out. */
   private int url(int i, int e) {
-    if (!(source.startsWith("http://", i)
-            || source.startsWith("https://", i)
-            || source.regionMatches(true, i, "http://", 0, 7)
-            || source.regionMatches(true, i, "https://", 0, 8))
+    if (!(source.regionMatches(true, i, "http://", 0, 7)
+            || source.regionMatches(true, i, "https://", 0, 8)
+            || bareWww(i, e))
         || (i > 0 && Character.isLetterOrDigit(source.charAt(i - 1)))) {
       return i;
     }
@@ -342,6 +341,13 @@ final class UnitBuilder {
       j--;
     }
     return j;
+  }
+
+  /** {@code www.} and a letter or digit: an address written without its scheme. */
+  private boolean bareWww(int i, int e) {
+    return i + 4 < e
+        && source.regionMatches(true, i, "www.", 0, 4)
+        && Character.isLetterOrDigit(source.charAt(i + 4));
   }
 
   private static boolean isAsciiPunctuation(char c) {

@@ -228,4 +228,22 @@ class MarkdownFormatTest {
             DocumentFormat.MARKDOWN,
             "---\n# a comment\ntitle: Start\nlist:\n  - x\n---\nBody.\n"));
   }
+
+  @Test
+  void anEscapedPipeInATableCellKeepsPositionsRight() throws Exception {
+    String doc = "| a | b |\n|---|---|\n| one \\| two more words | `co\\|de` here |\n";
+    assertEquals(
+        List.of("a", "b", "one ⟦1⟧ two more words", "⟦1⟧ here"),
+        texts(FORMATS, DocumentFormat.MARKDOWN, doc));
+    assertEquals(
+        "| A | B |\n|---|---|\n| ONE \\| TWO MORE WORDS | `co\\|de` HERE |\n",
+        run(FORMATS, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text());
+  }
+
+  @Test
+  void anAddressWithoutItsSchemeIsNotSent() {
+    assertEquals(
+        List.of("See ⟦1⟧ or ⟦2⟧ now, awww."),
+        texts(FORMATS, DocumentFormat.TEXT, "See www.example.org/a or WWW.x.io now, awww."));
+  }
 }
