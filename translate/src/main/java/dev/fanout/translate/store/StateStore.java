@@ -201,8 +201,8 @@ public interface StateStore extends AutoCloseable {
    * One translated unit of the translation memory: a paragraph, a heading, a table cell... as the
    * format layer sends it, inline pieces as numbered tokens.
    *
-   * @param key what identifies it (the unit's text with its tokens, the languages, the backend and
-   *     its version, the glossary), hex
+   * @param key what identifies it: {@link #key}'s SHA-256 of the unit's text with its tokens and
+   *     its scope (the languages, the backend and its version), 64 hex digits
    * @param source the text sent
    * @param target the backend's answer, tokens included
    * @param sourceLang its language, ISO 639-1
@@ -219,9 +219,15 @@ public interface StateStore extends AutoCloseable {
     /** Checks the components. */
     public Memory {
       Objects.requireNonNull(key, "key");
+      if (!KEY.matcher(key).matches()) {
+        throw new IllegalArgumentException("not a memory key (64 hex digits): " + key);
+      }
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(target, "target");
     }
+
+    private static final java.util.regex.Pattern KEY =
+        java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     /** The backend name of units people translated (imported from a TMX file). */
     public static final String HUMAN = "human";

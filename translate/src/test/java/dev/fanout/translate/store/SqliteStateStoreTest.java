@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,25 +143,53 @@ class SqliteStateStoreTest {
 
   @Test
   void theMemoryKeepsTheFirstTranslationOfAUnitAndStreamsThemAll() {
+    String k1 = StateStore.Memory.key("s", "Hello ⟦1⟧.");
+    String k2 = StateStore.Memory.key("s", "Bye.");
     try (StateStore s = SqliteStateStore.open(dir.resolve("state.db"))) {
       assertTrue(s.memoryIsEmpty());
       long run = s.beginRun("m");
       StateStore.Memory hello =
-          new StateStore.Memory("k1", "Hello ⟦1⟧.", "Hola ⟦1⟧.", "en", "es", "apertium");
+          new StateStore.Memory(k1, "Hello ⟦1⟧.", "Hola ⟦1⟧.", "en", "es", "apertium");
       s.write(List.of(new StateStore.Remember(hello, run)));
       s.write(
           List.of(
               new StateStore.Remember(
-                  new StateStore.Memory("k1", "Hello ⟦1⟧.", "HOLA", "en", "es", "apertium"), run),
+                  new StateStore.Memory(k1, "Hello ⟦1⟧.", "HOLA", "en", "es", "apertium"), run),
               new StateStore.Remember(
-                  new StateStore.Memory("k2", "Bye.", "Adiós.", "en", "es", "apertium"), run)));
-      assertEquals("Hola ⟦1⟧.", s.recall("k1").orElseThrow(), "paid for once: the first stays");
-      assertTrue(s.recall("k3").isEmpty());
+                  new StateStore.Memory(k2, "Bye.", "Adiós.", "en", "es", "apertium"), run)));
+      assertEquals("Hola ⟦1⟧.", s.recall(k1).orElseThrow(), "paid for once: the first stays");
+      assertTrue(s.recall(StateStore.Memory.key("s", "Other.")).isEmpty());
+      assertTrue(s.recall("not a key").isEmpty());
       List<StateStore.Memory> all = new ArrayList<>();
       s.memory(all::add);
-      assertEquals(List.of(hello.key(), "k2"), all.stream().map(StateStore.Memory::key).toList());
-      assertEquals(hello, all.get(0));
+      assertEquals(
+          Set.of(k1, k2), all.stream().map(StateStore.Memory::key).collect(Collectors.toSet()));
+      assertTrue(all.contains(hello), all.toString());
     }
+  }
+
+  /**
+   * Units are filed by their key's first 8 bytes; two keys that share them are never confused: the
+   * second is not remembered (it will be paid for again), and never answers for the first.
+   */
+  @Test
+  void twoKeysSharingTheirFirstBytesAreNeverConfused() {
+    String a = "0123456789abcdef" + "a".repeat(48);
+    String b = "0123456789abcdef" + "b".repeat(48);
+    try (StateStore s = SqliteStateStore.open(dir.resolve("state.db"))) {
+      long run = s.beginRun("m");
+      s.write(
+          List.of(
+              new StateStore.Remember(new StateStore.Memory(a, "A.", "Ah.", "en", "es", "x"), run),
+              new StateStore.Remember(
+                  new StateStore.Memory(b, "B.", "Beh.", "en", "es", "x"), run)));
+      assertEquals("Ah.", s.recall(a).orElseThrow());
+      assertTrue(s.recall(b).isEmpty(), "b is not a's translation");
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new StateStore.Memory("k1", "A.", "Ah.", "en", "es", "x"),
+        "a key is the store's own");
   }
 
   /** A store made by schema 1 (before the memory) opens, migrated, with its rows intact. */

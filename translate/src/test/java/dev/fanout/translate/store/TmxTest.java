@@ -86,7 +86,8 @@ class TmxTest {
           unit("Two lines\r\nwith a CR.", "Dos líneas\r\ncon CR.", "es", "x"),
           unit("Bell \u0007 rings.", "Suena.", "es", "x"),
           unit("Hello.", "Bonjour.", "fr", "x"),
-          new StateStore.Memory("k", "Hallo.", "Hola.", "de", "es", "x"));
+          new StateStore.Memory(
+              StateStore.Memory.key("s", "Hallo."), "Hallo.", "Hola.", "de", "es", "x"));
       String xml = export(store, null);
       Tmx14.assertStructure(xml, "en");
       assertTrue(
