@@ -138,9 +138,11 @@ public final class SqliteStateStore implements StateStore {
       touch = writer.prepareStatement("UPDATE documents SET run = ?, line = ? WHERE key = ?");
       remember =
           writer.prepareStatement(
-              "INSERT OR IGNORE INTO memory(id, key, source, target, source_lang, target_lang,"
-                  + " backend, run, created) VALUES (?,?,?,?,?,?,?,?,?)");
-      recall = reader.prepareStatement("SELECT key, target FROM memory WHERE id = ?");
+              "INSERT INTO memory(id, key, source, target, source_lang, target_lang, backend,"
+                  + " run, created) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS"
+                  + " (SELECT 1 FROM memory WHERE id = ?1 AND key = ?2)");
+      recall =
+          reader.prepareStatement("SELECT key, target FROM memory WHERE id = ? ORDER BY rowid");
     } catch (SQLException e) {
       closeQuietly(r);
       closeQuietly(writer);
@@ -173,14 +175,15 @@ public final class SqliteStateStore implements StateStore {
       if (version < 2) {
         s.execute("ALTER TABLE documents ADD COLUMN http_status INTEGER");
         s.execute(
-            // id: the key's first 8 bytes, so that the table is one b-tree on an integer (a
-            // unit's key is random: a text primary key's separate index made every insert twice
-            // as dear); key: the whole SHA-256, compared on recall, so that two keys sharing
-            // their first 8 bytes cannot be confused (the second is not remembered, and is
-            // paid for again: with a billion units, about once in 40 stores)
-            "CREATE TABLE memory(id INTEGER PRIMARY KEY, key BLOB NOT NULL, source TEXT NOT"
-                + " NULL, target TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT"
-                + " NULL, backend TEXT NOT NULL, run INTEGER, created TEXT NOT NULL)");
+            // Units in the order they were learned, found through an index on the first 8 bytes
+            // of their key (a unit's key is random: a text primary key's index of 64-character
+            // keys, or rows filed by the key itself, made every insert about twice as dear;
+            // docs/adr/0012). The whole key is kept and compared: two keys sharing their first
+            // 8 bytes are two rows, never confused.
+            "CREATE TABLE memory(id INTEGER NOT NULL, key BLOB NOT NULL, source TEXT NOT NULL,"
+                + " target TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,"
+                + " backend TEXT NOT NULL, run INTEGER, created TEXT NOT NULL)");
+        s.execute("CREATE INDEX memory_by_id ON memory(id)");
       }
       s.execute("UPDATE meta SET v = '" + SCHEMA + "' WHERE k = 'schema'");
       c.commit();
@@ -347,7 +350,7 @@ public final class SqliteStateStore implements StateStore {
     }
   }
 
-  /** The table's integer key for a unit: its key's first 8 bytes. */
+  /** The indexed part of a unit's key: its first 8 bytes. */
   private static long id(byte[] key) {
     long v = 0;
     for (int i = 0; i < 8; i++) {
@@ -363,9 +366,12 @@ public final class SqliteStateStore implements StateStore {
       byte[] k = keyBytes(key);
       recall.setLong(1, id(k));
       try (ResultSet rs = recall.executeQuery()) {
-        return rs.next() && java.util.Arrays.equals(rs.getBytes(1), k)
-            ? Optional.of(rs.getString(2))
-            : Optional.empty();
+        while (rs.next()) {
+          if (java.util.Arrays.equals(rs.getBytes(1), k)) {
+            return Optional.of(rs.getString(2));
+          }
+        }
+        return Optional.empty();
       }
     } catch (SQLException e) {
       throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
@@ -393,7 +399,7 @@ public final class SqliteStateStore implements StateStore {
     try (PreparedStatement ps =
         reader.prepareStatement(
             "SELECT key, source, target, source_lang, target_lang, backend FROM memory"
-                + " ORDER BY run, id")) {
+                + " ORDER BY rowid")) {
       ps.setFetchSize(1000);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
