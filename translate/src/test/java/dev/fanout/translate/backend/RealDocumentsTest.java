@@ -6,22 +6,13 @@ import dev.fanout.translate.TranslationRequest;
 import dev.fanout.translate.format.DocumentFormat;
 import dev.fanout.translate.format.Extraction;
 import dev.fanout.translate.format.Formats;
+import dev.fanout.translate.format.MarkdownTrees;
 import dev.fanout.translate.format.Unit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.commonmark.ext.gfm.tables.TablesExtension;
-import org.commonmark.node.Code;
-import org.commonmark.node.FencedCodeBlock;
-import org.commonmark.node.HtmlBlock;
-import org.commonmark.node.HtmlInline;
-import org.commonmark.node.Image;
-import org.commonmark.node.IndentedCodeBlock;
-import org.commonmark.node.Link;
-import org.commonmark.node.Node;
-import org.commonmark.parser.Parser;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * targets, raw HTML, and block structure. Skips without Apertium, except in CI, which installs it.
  */
 class RealDocumentsTest {
-  private static final Parser PARSER =
-      Parser.builder().extensions(List.of(TablesExtension.create())).build();
 
   /** Markdown that nobody here wrote, from Debian's packages; those present are used. */
   private static final List<String> DEBIAN =
@@ -103,8 +92,8 @@ class RealDocumentsTest {
           answers.add(u.check(text.substring(0, a) + es + text.substring(b)));
         }
         String out = x.assemble(answers).text();
-        List<String> want = kept(source);
-        List<String> got = kept(out);
+        List<String> want = MarkdownTrees.kept(source);
+        List<String> got = MarkdownTrees.kept(out);
         int i = 0;
         while (i < Math.min(want.size(), got.size()) && want.get(i).equals(got.get(i))) {
           i++;
@@ -124,37 +113,5 @@ class RealDocumentsTest {
     }
     int least = System.getenv("CI") != null ? 1000 : 200;
     assertTrue(units > least, "only " + units + " units: the documents are too small to tell");
-  }
-
-  /**
-   * What must come back byte for byte, in order: block kinds, code blocks, inline code, link and
-   * image targets (in-page anchors aside: they follow their headings), raw HTML.
-   */
-  private static List<String> kept(String markdown) {
-    List<String> out = new ArrayList<>();
-    walk(PARSER.parse(markdown), out);
-    return out;
-  }
-
-  private static void walk(Node n, List<String> out) {
-    for (Node c = n.getFirstChild(); c != null; c = c.getNext()) {
-      if (c.getClass().getPackageName().contains("node")
-          && !(c instanceof org.commonmark.node.Text)
-          && !(c instanceof org.commonmark.node.SoftLineBreak)) {
-        out.add(c.getClass().getSimpleName());
-      }
-      switch (c) {
-        case FencedCodeBlock f -> out.add("fenced: " + f.getLiteral());
-        case IndentedCodeBlock i -> out.add("indented: " + i.getLiteral());
-        case Code code -> out.add("code: " + code.getLiteral());
-        case Link l ->
-            out.add("link: " + (l.getDestination().startsWith("#") ? "#" : l.getDestination()));
-        case Image i -> out.add("image: " + i.getDestination());
-        case HtmlBlock h -> out.add("html: " + h.getLiteral());
-        case HtmlInline h -> out.add("html: " + h.getLiteral());
-        default -> {}
-      }
-      walk(c, out);
-    }
   }
 }
