@@ -4,6 +4,9 @@ import static dev.fanout.translate.format.FormatsTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.backend.PseudoTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -38,6 +41,27 @@ class HtmlFormatPropertyTest {
   void tagSoupComesBackAsItWas(@ForAll("soup") String page) throws Exception {
     assertEquals(page, run(FORMATS, DocumentFormat.HTML, page, UnaryOperator.identity()).text());
     assertOnlyTextChanged(page);
+  }
+
+  @Property(tries = TRIES)
+  void thePseudoBackendChangesNothingButTheWords(@ForAll("pages") String page) throws Exception {
+    PseudoTranslator pseudo = new PseudoTranslator();
+    String out =
+        run(
+                FORMATS,
+                DocumentFormat.HTML,
+                page,
+                t -> {
+                  try {
+                    return pseudo.translate(
+                        new TranslationRequest(
+                            t, "en", "es", TranslationRequest.Format.TEXT, null));
+                  } catch (TranslationException e) {
+                    throw new AssertionError(e);
+                  }
+                })
+            .text();
+    assertEquals(HtmlTrees.elements(page), HtmlTrees.elements(out), out);
   }
 
   /** Upper-cased words: the same elements, attributes and code; the same text but for case. */

@@ -4,6 +4,9 @@ import static dev.fanout.translate.format.FormatsTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.backend.PseudoTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +47,30 @@ class MarkdownFormatPropertyTest {
     // ...the same code, targets, raw HTML and block structure, as CommonMark reads them...
     assertEquals(MarkdownTrees.kept(doc), MarkdownTrees.kept(out), out);
     // ...and every word that is prose was sent
+    for (String w : WORDS) {
+      assertFalse(out.contains(w), w + " was not sent: " + out);
+    }
+  }
+
+  @Property(tries = TRIES)
+  void thePseudoBackendChangesNothingButTheWords(@ForAll("documents") String doc) throws Exception {
+    PseudoTranslator pseudo = new PseudoTranslator();
+    String out =
+        run(
+                FORMATS,
+                DocumentFormat.MARKDOWN,
+                doc,
+                t -> {
+                  try {
+                    return pseudo.translate(
+                        new TranslationRequest(
+                            t, "en", "es", TranslationRequest.Format.TEXT, null));
+                  } catch (TranslationException e) {
+                    throw new AssertionError(e);
+                  }
+                })
+            .text();
+    assertEquals(MarkdownTrees.kept(doc), MarkdownTrees.kept(out), out);
     for (String w : WORDS) {
       assertFalse(out.contains(w), w + " was not sent: " + out);
     }
