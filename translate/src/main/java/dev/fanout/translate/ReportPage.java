@@ -382,16 +382,7 @@ final class ReportPage {
     w("</tbody>\n");
     if (tenants.size() > 1) {
       w("<tfoot><tr><td>All tenants</td>");
-      TranslateJob.TenantTotals all =
-          new TranslateJob.TenantTotals(
-              r.translated(),
-              r.skipped(),
-              r.failed(),
-              r.notSelected(),
-              r.calls(),
-              r.chars(),
-              r.memoryChars());
-      tenantRow(all, notSelected, memory.map(FromMemory::total), 0, 0);
+      tenantRow(r.totals(), notSelected, memory.map(FromMemory::total), 0, 0);
       w("</tr></tfoot>\n");
     }
     w("</table>\n</div>\n</section>\n");

@@ -189,7 +189,12 @@ public final class TranslateJob {
       Path report,
       Map<String, TenantTotals> tenants,
       List<Second> timeline,
-      List<String> warnings) {}
+      List<String> warnings) {
+    /** {@return the run's counts in the shape of one tenant's: all tenants together} */
+    public TenantTotals totals() {
+      return new TenantTotals(translated, skipped, failed, notSelected, calls, chars, memoryChars);
+    }
+  }
 
   /**
    * One tenant's share of a run.

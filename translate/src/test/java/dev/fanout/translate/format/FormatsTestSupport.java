@@ -1,5 +1,8 @@
 package dev.fanout.translate.format;
 
+import dev.fanout.translate.TranslationException;
+import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.backend.PseudoTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -21,6 +24,19 @@ final class FormatsTestSupport {
       out.append(inToken || c == Unit.CLOSE ? c : Character.toUpperCase(c));
     }
     return out.toString();
+  }
+
+  /** The real pseudo backend as an engine: what a run with {@code --backend pseudo} sends back. */
+  static UnaryOperator<String> pseudo() {
+    PseudoTranslator pseudo = new PseudoTranslator();
+    return t -> {
+      try {
+        return pseudo.translate(
+            new TranslationRequest(t, "en", "es", TranslationRequest.Format.TEXT, null));
+      } catch (TranslationException e) {
+        throw new AssertionError(e);
+      }
+    };
   }
 
   static Extraction.Assembled run(

@@ -4,9 +4,6 @@ import static dev.fanout.translate.format.FormatsTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.fanout.translate.TranslationException;
-import dev.fanout.translate.TranslationRequest;
-import dev.fanout.translate.backend.PseudoTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -45,22 +42,7 @@ class HtmlFormatPropertyTest {
 
   @Property(tries = TRIES)
   void thePseudoBackendChangesNothingButTheWords(@ForAll("pages") String page) throws Exception {
-    PseudoTranslator pseudo = new PseudoTranslator();
-    String out =
-        run(
-                FORMATS,
-                DocumentFormat.HTML,
-                page,
-                t -> {
-                  try {
-                    return pseudo.translate(
-                        new TranslationRequest(
-                            t, "en", "es", TranslationRequest.Format.TEXT, null));
-                  } catch (TranslationException e) {
-                    throw new AssertionError(e);
-                  }
-                })
-            .text();
+    String out = run(FORMATS, DocumentFormat.HTML, page, FormatsTestSupport.pseudo()).text();
     assertEquals(HtmlTrees.elements(page), HtmlTrees.elements(out), out);
   }
 

@@ -4,9 +4,6 @@ import static dev.fanout.translate.format.FormatsTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.fanout.translate.TranslationException;
-import dev.fanout.translate.TranslationRequest;
-import dev.fanout.translate.backend.PseudoTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,22 +51,7 @@ class MarkdownFormatPropertyTest {
 
   @Property(tries = TRIES)
   void thePseudoBackendChangesNothingButTheWords(@ForAll("documents") String doc) throws Exception {
-    PseudoTranslator pseudo = new PseudoTranslator();
-    String out =
-        run(
-                FORMATS,
-                DocumentFormat.MARKDOWN,
-                doc,
-                t -> {
-                  try {
-                    return pseudo.translate(
-                        new TranslationRequest(
-                            t, "en", "es", TranslationRequest.Format.TEXT, null));
-                  } catch (TranslationException e) {
-                    throw new AssertionError(e);
-                  }
-                })
-            .text();
+    String out = run(FORMATS, DocumentFormat.MARKDOWN, doc, FormatsTestSupport.pseudo()).text();
     assertEquals(MarkdownTrees.kept(doc), MarkdownTrees.kept(out), out);
     for (String w : WORDS) {
       assertFalse(out.contains(w), w + " was not sent: " + out);
