@@ -100,6 +100,8 @@ wait_http() { # wait_http URL SECONDS
 }
 
 elapsed_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['elapsed_seconds'])" "$1"; }
+# requests and characters sent, and characters served from the memory, from a run's report
+sent_of() { python3 -c "import json,sys; u=json.load(open(sys.argv[1]))['upstream']; print(f\"{u['calls']:,} requests, {u['characters']:,} characters sent, {u['characters_from_memory']:,} from memory\")" "$1"; }
 
 say "# fanout translate benchmarks, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD), JDK $(fanout_jdk_major "$jdk"), $(nproc) cores"
 
@@ -209,7 +211,7 @@ if [ "$what" = format ] || [ "$what" = all ]; then
       rm -rf "$work/out-fmt"
       fanout translate "$work/$f.jsonl" --to es --out "$work/out-fmt" --backend pseudo --quiet || true
       s=$(elapsed_of "$work/out-fmt/.fanout/report.json")
-      say "format round $k: pseudo, $f: $n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s (load $(load))"
+      say "format round $k: pseudo, $f: $n documents in $s s = $(python3 -c "print(round($n/$s))") documents/s, $(sent_of "$work/out-fmt/.fanout/report.json") (load $(load))"
     done
   done
   if ! command -v apertium >/dev/null; then
@@ -223,7 +225,7 @@ if [ "$what" = format ] || [ "$what" = all ]; then
         rm -rf "$work/out-fmt"
         fanout translate "$work/$f.jsonl" --to es --out "$work/out-fmt" --backend apertium --quiet || true
         s=$(elapsed_of "$work/out-fmt/.fanout/report.json")
-        say "format round $k: local Apertium, $f: $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s (load $(load))"
+        say "format round $k: local Apertium, $f: $n documents in $s s = $(python3 -c "print(round($n/$s,1))") documents/s, $(sent_of "$work/out-fmt/.fanout/report.json") (load $(load))"
       done
     done
   fi
