@@ -469,12 +469,20 @@ class BatchChannelSourceTest {
                                 return s;
                               }
                               ch.lock.lock();
-                              readerMayStart.countDown();
-                              Thread reader = workers.get(1);
-                              while (!ch.lock.hasQueuedThread(reader)) {
-                                Thread.sleep(1); // it has read the (empty) heap: no time limit
+                              try {
+                                readerMayStart.countDown();
+                                while (workers.size() < 2) {
+                                  Thread.sleep(1); // the batch may not have made the reader yet
+                                }
+                                Thread reader = workers.get(1);
+                                while (!ch.lock.hasQueuedThread(reader)) {
+                                  Thread.sleep(1); // it has read the (empty) heap: no time limit
+                                }
+                                ch.send("long"); // buffered: no receiver is queued yet
+                              } catch (Throwable t) {
+                                ch.lock.unlock(); // the test fails, and does not hang in close
+                                throw new AssertionError("the set-up broke", t);
                               }
-                              ch.send("long"); // buffered: no receiver is queued yet
                               throw new java.io.IOException("reset"); // retry due in 50 ms
                             },
                             o -> {});
