@@ -471,6 +471,39 @@ public final class ApertiumLocalTranslator implements Apertium {
     return pool;
   }
 
+  /**
+   * The pair's engine data as it is on this machine: a digest of its mode file and of the size and
+   * time of every file the mode file names (dictionaries, transfer rules), so that a new version of
+   * the pair's package makes new translation-memory keys. Empty when the pair is not installed.
+   */
+  @Override
+  public String version(String from, String to) {
+    Optional<Path> mode = modeFile(modesDirectory, from, to);
+    if (mode.isEmpty()) {
+      return "";
+    }
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      String text = Files.readString(mode.get());
+      md.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("/[^\\s'\"]+").matcher(text);
+      while (m.find()) {
+        Path p = Path.of(m.group());
+        if (Files.isRegularFile(p)) {
+          md.update(
+              (p + " " + Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis() + "\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      String name = mode.get().getFileName().toString();
+      return name.substring(0, name.length() - ".mode".length())
+          + ":"
+          + java.util.HexFormat.of().formatHex(md.digest(), 0, 6);
+    } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+      return ""; // unreadable: the run says so when it starts the pair; the name alone keys
+    }
+  }
+
   static Optional<Path> modeFile(Path modesDirectory, String from, String to) {
     String from1;
     String to1;

@@ -381,6 +381,26 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
+  public boolean remembers(String backend, String from, String to) {
+    readLock.lock();
+    try (PreparedStatement ps =
+        reader.prepareStatement(
+            "SELECT 1 FROM memory WHERE backend = ? AND source_lang = ? AND target_lang = ?"
+                + " LIMIT 1")) {
+      ps.setString(1, backend);
+      ps.setString(2, from);
+      ps.setString(3, to);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
   public boolean memoryIsEmpty() {
     readLock.lock();
     try (Statement s = reader.createStatement();

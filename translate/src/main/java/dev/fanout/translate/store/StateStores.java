@@ -132,6 +132,11 @@ public final class StateStores {
     }
 
     @Override
+    public boolean remembers(String backend, String from, String to) {
+      return false;
+    }
+
+    @Override
     public void memory(java.util.function.Consumer<Memory> each) {}
 
     @Override
