@@ -387,7 +387,15 @@ public interface StateStore extends AutoCloseable {
    * Streams every failure recorded in run {@code run}, ordered by output and line, for the run's
    * report: a run with a million failures reports them in a small heap.
    */
-  void failures(long run, Consumer<Row> each);
+  default void failures(long run, Consumer<Row> each) {
+    failures(run, Long.MAX_VALUE, each);
+  }
+
+  /**
+   * Streams the first {@code limit} failures recorded in run {@code run}, in the order of {@link
+   * #failures(long, Consumer)} (the report page lists no more than a limit).
+   */
+  void failures(long run, long limit, Consumer<Row> each);
 
   /** Closes the store and releases its hold on it (another run may then open it). */
   @Override

@@ -165,7 +165,7 @@ public final class StateStores {
     }
 
     @Override
-    public void failures(long run, java.util.function.Consumer<Row> each) {}
+    public void failures(long run, long limit, java.util.function.Consumer<Row> each) {}
 
     @Override
     public void close() {}
