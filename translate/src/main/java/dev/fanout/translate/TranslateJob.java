@@ -438,7 +438,8 @@ public final class TranslateJob {
 
   /**
    * A dry run: reads the inputs, asks the state store and the translation memory, and counts what a
-   * run would send, per tenant; sends nothing, writes nothing (not even a run in the store).
+   * run would send, per tenant; sends nothing, writes no output and no row (not even a run) in the
+   * store, which the caller opened (opening may upgrade an older store's schema).
    *
    * @param pricePerMillionChars the backend's price per million characters, for the cost (0: none)
    * @return the counts
