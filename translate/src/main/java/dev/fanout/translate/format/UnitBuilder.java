@@ -276,7 +276,11 @@ final class UnitBuilder {
         }
       }
       case 'h', 'H', 'w', 'W' -> {
-        return url(i, e);
+        int u = url(i, e);
+        if (u > i) {
+          return u;
+        }
+        // not a URL: a protected term may still start here ("Windows", "HTML")
       }
       default -> {}
     }

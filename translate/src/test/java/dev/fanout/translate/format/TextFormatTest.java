@@ -1,0 +1,32 @@
+package dev.fanout.translate.format;
+
+import static dev.fanout.translate.format.FormatsTestSupport.run;
+import static dev.fanout.translate.format.FormatsTestSupport.texts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Plain text, and what every format protects inside text: placeholders, URLs, terms. */
+class TextFormatTest {
+  private static final Formats FORMATS = new Formats();
+
+  @Test
+  void protectedTermsStayWhateverLetterTheyStartWith() throws Exception {
+    Formats formats =
+        new Formats(
+            Formats.DEFAULT_FRONT_MATTER_KEYS,
+            Protection.TEXT.withTerms(List.of("Windows", "HTML", "Homebrew", "wget", "Linux")));
+    String doc =
+        "Install Homebrew on Windows or Linux, write HTML, fetch with wget from http://x.org.";
+    assertEquals(
+        List.of("Install ⟦1⟧ on ⟦2⟧ or ⟦3⟧, write ⟦4⟧, fetch with ⟦5⟧ from ⟦6⟧."),
+        texts(formats, DocumentFormat.TEXT, doc));
+    for (DocumentFormat f : DocumentFormat.values()) {
+      assertEquals(
+          List.of("Use ⟦1⟧ and ⟦2⟧."), texts(formats, f, "Use Windows and HTML.\n"), f.name());
+    }
+    assertEquals(doc, run(formats, DocumentFormat.TEXT, doc, UnaryOperator.identity()).text());
+  }
+}
