@@ -182,6 +182,58 @@ class MarkdownFormatTest {
   }
 
   @Test
+  void frontMatterValuesComeBackAsTheyWereWhenTheAnswerIsTheSource() throws Exception {
+    String doc =
+        """
+        ---
+        title: Yes
+        description: No
+        summary: -v flag
+        ---
+        Body.
+        """;
+    Formats formats =
+        new Formats(java.util.Set.of("title", "description", "summary"), Protection.TEXT);
+    assertEquals(
+        List.of("Yes", "No", "-v flag", "Body."), texts(formats, DocumentFormat.MARKDOWN, doc));
+    assertEquals(doc, run(formats, DocumentFormat.MARKDOWN, doc, UnaryOperator.identity()).text());
+    // a new answer that would read as something else than a string is quoted
+    assertEquals(
+        doc.replace("title: Yes", "title: \"YES\"")
+            .replace("description: No", "description: \"NO\"")
+            .replace("summary: -v flag", "summary: \"-V FLAG\"")
+            .replace("Body.", "BODY."),
+        run(formats, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text());
+  }
+
+  @Test
+  void aCommentAfterAFrontMatterValueIsNeitherSentNorQuoted() throws Exception {
+    String doc =
+        """
+        ---
+        title: "Intro" # page title
+        description: 'It''s short'	# shown # twice
+        layout: page # Plain # comment
+        summary: Plain words # a comment
+        note: # only a comment
+        ---
+        Body.
+        """;
+    Formats formats =
+        new Formats(java.util.Set.of("title", "description", "summary", "note"), Protection.TEXT);
+    assertEquals(
+        List.of("Intro", "It''s short", "Plain words", "Body."),
+        texts(formats, DocumentFormat.MARKDOWN, doc));
+    assertEquals(doc, run(formats, DocumentFormat.MARKDOWN, doc, UnaryOperator.identity()).text());
+    assertEquals(
+        doc.replace("\"Intro\"", "\"INTRO\"")
+            .replace("'It''s short'", "'IT''S SHORT'")
+            .replace("Plain words", "PLAIN WORDS")
+            .replace("Body.", "BODY."),
+        run(formats, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text());
+  }
+
+  @Test
   void spacesAnEngineAddsAroundDelimitersAreTakenOut() throws Exception {
     // Sent: "⟦1⟧ Cancellation is interruption.⟦2⟧ Then ⟦3⟧ s and ⟦4⟧ one ⟦5⟧, done." Apertium
     // moves the full stop out of the emphasis and leaves a space before the closing delimiter;
