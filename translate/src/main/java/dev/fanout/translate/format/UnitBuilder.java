@@ -13,9 +13,16 @@ import java.util.regex.Pattern;
  * text. Not thread-safe: one parser, one unit at a time.
  */
 final class UnitBuilder {
-  /** printf conversions: {@code %s}, {@code %1$s}, {@code %-5.2f}, {@code %%}; no space flag. */
+  /**
+   * printf conversions: {@code %s}, {@code %1$s}, {@code %-5.2f}, {@code %(,.2f}, {@code %%}, and
+   * Python's named ones, whole: {@code %(name)s}, {@code %(count)d}, {@code %(price).2f}; no space
+   * flag.
+   */
   private static final Pattern PRINTF =
-      Pattern.compile("%(?:%|(?:\\d+\\$)?[-#+0,(]*\\d*(?:\\.\\d+)?[sdfgxXoceEbBn])");
+      Pattern.compile(
+          "%(?:%"
+              + "|\\([A-Za-z_][A-Za-z0-9_]*\\)[-#+0]*\\d*(?:\\.\\d+)?[sdifgGxXoceEr]"
+              + "|(?!\\(\\w+\\))(?:\\d+\\$)?[-#+0,(]*\\d*(?:\\.\\d+)?[sdfgxXoceEbBn])");
 
   /** HTML and Markdown character references: {@code &amp;}, {@code &#233;}, {@code &#xE9;}. */
   private static final Pattern ENTITY =

@@ -29,4 +29,15 @@ class TextFormatTest {
     }
     assertEquals(doc, run(formats, DocumentFormat.TEXT, doc, UnaryOperator.identity()).text());
   }
+
+  @Test
+  void pythonNamedPlaceholdersStayWhole() throws Exception {
+    String doc = "Hi %(name)s, %(count)d new %(kind)s at %(ratio).1f%% and Java's %(,.2f or %1$s.";
+    assertEquals(
+        List.of("Hi ⟦1⟧, ⟦2⟧ new ⟦3⟧ at ⟦4⟧ and Java's ⟦5⟧ or ⟦6⟧."),
+        texts(FORMATS, DocumentFormat.TEXT, doc));
+    assertEquals(
+        "HI %(name)s, %(count)d NEW %(kind)s AT %(ratio).1f%% AND JAVA'S %(,.2f OR %1$s.",
+        run(FORMATS, DocumentFormat.TEXT, doc, FormatsTestSupport::upper).text());
+  }
 }
