@@ -112,13 +112,46 @@ final class UnitBuilder {
       while (after < e && " \t>".indexOf(source.charAt(after)) >= 0) {
         after++;
       }
-      cover(breakStart, after);
-      breaks.add(source.substring(breakStart, after));
-      text.append('\n');
-      lastWasToken = false;
+      lineBreak(breakStart, after);
       i = after;
     }
     return this;
+  }
+
+  /**
+   * Translatable text in {@code [s, e)} that may run over several lines (plain text, HTML text):
+   * each line break ({@code \n} or {@code \r\n}), with the blanks that end the line before it and
+   * the indentation of the line after it, is sent as {@code "\n"} and restored as it was. A line's
+   * trailing blanks are no words, and as a token an engine could move them.
+   */
+  UnitBuilder lines(int s, int e) {
+    int from = s;
+    for (int nl = source.indexOf('\n', s); nl >= 0 && nl < e; nl = source.indexOf('\n', from)) {
+      int before = nl;
+      while (before > from && isBlank(source.charAt(before - 1))) {
+        before--;
+      }
+      int after = nl + 1;
+      while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
+        after++;
+      }
+      text(from, before);
+      lineBreak(before, after);
+      from = after;
+    }
+    return text(from, e);
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+  }
+
+  /** A line break, with the blanks around it, in {@code [s, e)}: sent as {@code "\n"}. */
+  private void lineBreak(int s, int e) {
+    cover(s, e);
+    breaks.add(source.substring(s, e));
+    text.append('\n');
+    lastWasToken = false;
   }
 
   /**

@@ -40,4 +40,15 @@ class TextFormatTest {
         "HI %(name)s, %(count)d NEW %(kind)s AT %(ratio).1f%% AND JAVA'S %(,.2f OR %1$s.",
         run(FORMATS, DocumentFormat.TEXT, doc, FormatsTestSupport::upper).text());
   }
+
+  @Test
+  void blanksEndingALineGoWithTheLineBreak() throws Exception {
+    String doc = "foo  \nbar\t \r\n  baz qux\n\n  one \n two\n";
+    assertEquals(
+        List.of("foo\nbar\nbaz qux", "one\ntwo"), texts(FORMATS, DocumentFormat.TEXT, doc));
+    assertEquals(doc, run(FORMATS, DocumentFormat.TEXT, doc, UnaryOperator.identity()).text());
+    assertEquals(
+        "FOO  \nBAR\t \r\n  BAZ QUX\n\n  ONE \n TWO\n",
+        run(FORMATS, DocumentFormat.TEXT, doc, FormatsTestSupport::upper).text());
+  }
 }
