@@ -293,11 +293,9 @@ final class UnitBuilder {
         }
       }
       case '&' -> {
-        if (protection.entities) {
-          Matcher m = ENTITY.matcher(source).region(i, e);
-          if (m.lookingAt()) {
-            return m.end();
-          }
+        int r = referenceEnd(i, e);
+        if (r > i) {
+          return r;
         }
       }
       case '{' -> {
@@ -326,6 +324,27 @@ final class UnitBuilder {
     }
     int term = protection.term(source, i, e);
     return term > i ? term : i;
+  }
+
+  /**
+   * A character reference starting at {@code i}: its end, or {@code i}. HTML's are read as a
+   * browser reads them ({@link HtmlText#referenceEnd}); those ending in {@code ;} are kept in any
+   * case, also a name no browser knows ({@code &foo;}), which then stays as it is.
+   */
+  private int referenceEnd(int i, int e) {
+    Protection.References references = protection.references;
+    if (references == Protection.References.NONE) {
+      return i;
+    }
+    if (references != Protection.References.TERMINATED) {
+      boolean attribute = references == Protection.References.HTML_ATTRIBUTE;
+      int r = HtmlText.referenceEnd(source, i, e, attribute);
+      if (r > i) {
+        return r;
+      }
+    }
+    Matcher m = ENTITY.matcher(source).region(i, e);
+    return m.lookingAt() ? m.end() : i;
   }
 
   /**
