@@ -114,6 +114,19 @@ class MarkdownFormatTest {
   }
 
   @Test
+  void anInPageLinkWithATitleNamingTheAnchorHasItsTargetRepointed() throws Exception {
+    String doc =
+        "## Intro\n\nSee [the #intro](#intro \"see #intro\") and [x][d].\n\n"
+            + "[d]: #intro \"also #intro\"\n";
+    String out =
+        run(FORMATS, DocumentFormat.MARKDOWN, doc, t -> t.replace("Intro", "Einleitung")).text();
+    assertEquals(
+        "## Einleitung\n\nSee [the #intro](#einleitung \"see #intro\") and [x][d].\n\n"
+            + "[d]: #einleitung \"also #intro\"\n",
+        out);
+  }
+
+  @Test
   void aLostTokenFailsWithItsNameAndLine() {
     FormatException e =
         assertThrows(
