@@ -42,11 +42,6 @@ public final class Extraction {
     return units;
   }
 
-  /** {@return the document as it was read} */
-  public String source() {
-    return source;
-  }
-
   /**
    * The document as it was given, with every unit's answer put in.
    *

@@ -248,7 +248,6 @@ final class HtmlParser {
         int n = pieces.size();
         Piece first = pieces.get(0);
         Piece last = pieces.get(n - 1);
-        changed = true;
         if (blank(first) || isBreak(first)) {
           pieces.remove(0);
         } else if (blank(last) || isBreak(last)) {

@@ -82,11 +82,6 @@ public final class Protection {
     return i;
   }
 
-  /** {@return the protected terms, longest first} */
-  List<String> terms() {
-    return terms;
-  }
-
   private static boolean isWordChar(char c) {
     return Character.isLetterOrDigit(c) || c == '_';
   }

@@ -31,8 +31,7 @@ public final class Unit {
   final int[] tokenEnd;
   final int[][] pairs; // {open, close} token numbers that must come back in this order
   final String[] breaks; // the source text of each line break, in order
-  private final String source; // the document, for the line number in messages
-  private final String[] tokenText; // for messages
+  private final String source; // the document: the line number and token texts in messages
   final boolean[] tightLeft; // token k-1 had no space before it in the source: none on restore
   final boolean[] tightRight; // ... after it
   final UnaryOperator<String> escapeText; // applied to the answer's words between tokens, or null
@@ -47,7 +46,6 @@ public final class Unit {
       int[][] pairs,
       String[] breaks,
       String source,
-      String[] tokenText,
       boolean[] tightLeft,
       boolean[] tightRight,
       UnaryOperator<String> escapeText,
@@ -60,7 +58,6 @@ public final class Unit {
     this.pairs = pairs;
     this.breaks = breaks;
     this.source = source;
-    this.tokenText = tokenText;
     this.tightLeft = tightLeft;
     this.tightRight = tightRight;
     this.escapeText = escapeText;
@@ -69,7 +66,7 @@ public final class Unit {
 
   /** {@return the source text of token {@code k} (1-based), for messages} */
   String tokenSource(int k) {
-    return tokenText[k - 1];
+    return source.substring(tokenStart[k - 1], tokenEnd[k - 1]);
   }
 
   /** {@return what is sent: the words, tokens as {@code ⟦n⟧}, line breaks as {@code "\n"}} */
@@ -158,11 +155,6 @@ public final class Unit {
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
   static String marker(int n) {
     return OPEN + Integer.toString(n) + CLOSE;
-  }
-
-  /** {@return the pairs of tokens that must keep their order, as {open, close}} */
-  List<int[]> pairs() {
-    return List.of(pairs);
   }
 
   @Override

@@ -186,7 +186,6 @@ final class UnitBuilder {
     int n = tokens.size();
     int[] ts = new int[n];
     int[] te = new int[n];
-    String[] tt = new String[n];
     boolean[] tightLeft = new boolean[n];
     boolean[] tightRight = new boolean[n];
     for (int k = 0; k < n; k++) {
@@ -194,7 +193,6 @@ final class UnitBuilder {
       tightRight[k] = pads.get(k)[1];
       ts[k] = tokens.get(k)[0];
       te[k] = tokens.get(k)[1];
-      tt[k] = source.substring(ts[k], te[k]);
     }
     List<int[]> pairs = new ArrayList<>();
     for (int[] p : pairPositions) {
@@ -221,7 +219,6 @@ final class UnitBuilder {
         pairs.toArray(new int[0][]),
         breaks.toArray(new String[0]),
         source,
-        tt,
         tightLeft,
         tightRight,
         escapeText,
@@ -242,11 +239,6 @@ final class UnitBuilder {
     return 0;
   }
 
-  /**
-   * The 1-based line of {@code offset}, counted on from where this thread last counted in the same
-   * source (parsers build units in about document order), so that a document costs linear time, not
-   * time quadratic in its size.
-   */
   /**
    * The 1-based line of {@code offset}: counted from the start each time, which is why a unit asks
    * only when a message needs it ({@link Unit#line()}), never while a document is taken apart.
