@@ -117,8 +117,8 @@ public final class Unit {
         from = i + 1;
       } else if (c == OPEN) {
         out.add(text.substring(from, i));
-        i = text.indexOf(CLOSE, i);
-        from = i + 1;
+        from = tokenEnd(text, i);
+        i = from - 1;
       }
     }
     out.add(text.substring(from));
@@ -144,12 +144,29 @@ public final class Unit {
       if (c == '\n') {
         out.append('\n').append(answers.get(piece++));
       } else if (c == OPEN) {
-        int close = text.indexOf(CLOSE, i);
-        out.append(text, i, close + 1).append(answers.get(piece++));
-        i = close;
+        int end = tokenEnd(text, i);
+        out.append(text, i, end).append(answers.get(piece++));
+        i = end - 1;
       }
     }
     return out.toString();
+  }
+
+  /**
+   * The one reading of the token syntax: where the token {@code ⟦n⟧} that starts at {@code i} ends
+   * ({@code ⟦}, 1 to 6 ASCII digits, {@code ⟧}).
+   *
+   * @return the index after its {@code ⟧}, or -1 when no well-formed token starts at {@code i}
+   */
+  public static int tokenEnd(CharSequence s, int i) {
+    if (i < 0 || i >= s.length() || s.charAt(i) != OPEN) {
+      return -1;
+    }
+    int j = i + 1;
+    while (j < s.length() && j - i <= 6 && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+      j++;
+    }
+    return j > i + 1 && j < s.length() && s.charAt(j) == CLOSE ? j + 1 : -1;
   }
 
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
