@@ -3,6 +3,7 @@ package dev.fanout.translate.backend;
 import dev.fanout.translate.Languages;
 import dev.fanout.translate.TranslationException;
 import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.format.Unit;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.File;
@@ -322,23 +323,29 @@ public final class ApertiumLocalTranslator implements Apertium {
     }
   }
 
-  /** A format-layer token, {@code ⟦n⟧}, as the deformatter leaves it in the text. */
-  private static final java.util.regex.Pattern TOKEN =
-      java.util.regex.Pattern.compile("\u27E6\\d{1,6}\u27E7");
-
   /**
-   * Makes each format-layer token ({@code ⟦n⟧}) a superblank of Apertium's stream format, {@code
-   * [⟦n⟧]}: the engine keeps blanks whole and in their order, where it would read the brackets as
-   * punctuation, split them from their number and reorder words through them (measured: "the user's
-   * ⟦2⟧ file" came back as "la⟧ 2 lima de ⟦el usuario"). The reformatter writes a blank's content
-   * back as it was.
+   * Makes each format-layer token ({@code ⟦n⟧}, as {@link Unit#tokenEnd} reads it) a superblank of
+   * Apertium's stream format, {@code [⟦n⟧]}: the engine keeps blanks whole and in their order,
+   * where it would read the brackets as punctuation, split them from their number and reorder words
+   * through them (measured: "the user's ⟦2⟧ file" came back as "la⟧ 2 lima de ⟦el usuario"). The
+   * reformatter writes a blank's content back as it was. Anything else is left as it is.
    */
   static byte[] superblankTokens(byte[] deformatted) {
     String s = new String(deformatted, StandardCharsets.UTF_8);
-    if (s.indexOf('\u27E6') < 0) {
+    if (s.indexOf(Unit.OPEN) < 0) {
       return deformatted;
     }
-    return TOKEN.matcher(s).replaceAll("[$0]").getBytes(StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(s.length() + 16);
+    int from = 0;
+    for (int i = s.indexOf(Unit.OPEN); i >= 0; i = s.indexOf(Unit.OPEN, i + 1)) {
+      int end = Unit.tokenEnd(s, i);
+      if (end > i) {
+        out.append(s, from, i).append('[').append(s, i, end).append(']');
+        from = end;
+        i = end - 1;
+      }
+    }
+    return out.append(s, from, s.length()).toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
