@@ -37,31 +37,49 @@ import java.util.function.Consumer;
  * while fewer than `holdCap` items are held (read and not yet decided); a worker that may not read
  * waits on `retryReady` for a retry to fall due or for a held item to be decided.
  *
- * A worker blocked in a channel receive must not sleep through a retry falling due. It receives
- * with a timeout ending at the earliest pending retry's due time, computed under `lock`; a worker
- * that schedules a retry due sooner than some reader will wake "nudges" that reader: it interrupts
- * the receive through the step protocol below, and the reader starts over. The
- * reader writes `readUntil` under `lock` and the scheduler reads it after adding the retry under
- * `lock`, so either the reader's computation sees the new retry or the scheduler sees the reader.
+ * A worker blocked in a channel receive must not sleep through a retry falling due. When the retry
+ * policy allows a second attempt (`mayRetry`), a reader takes `lock`, reads the earliest pending
+ * retry's due time into `readUntil`, begins its RECEIVE step (below), releases `lock`, and
+ * receives with a timeout ending at `readUntil` (NO_RETRY: no timeout). A worker that schedules a
+ * retry adds it under `lock`, then "nudges" one reader whose `readUntil` is later than the new
+ * retry's due time: it interrupts that reader's RECEIVE step, and the reader starts over. Either
+ * the reader's section under `lock` comes after the scheduler's, and the reader sees the retry, or
+ * it comes before, and then the scheduler, reading the step word after its own section, sees that
+ * RECEIVE step or a later one (a later one began after the scheduler's section, so it saw the
+ * retry). `readUntil` is written before the step begins, so the value read after a snapshot of the
+ * step belongs to that step unless the worker has moved on, in which case the CAS below fails.
+ * With `RetryPolicy.none()` no retry is ever scheduled: readers take no lock, receive without a
+ * timeout, and nobody nudges them.
  *
  * Interrupts. Interruption is aimed at one blocking step, never at a worker in general, so that a
- * stale interrupt can never hit the next item or the sink. The steps are: an attempt (the task
- * call), the wait for a rate-limiter permit, and a channel receive. Each Worker has a `step` state:
- *   IDLE -> RUNNING            (worker, before the step; then it re-checks `stop`)
- *   RUNNING -> IDLE            (worker, after the step returned or threw)
- *   RUNNING -> INTERRUPTING    (coordinator on item timeout, a nudging worker, or whoever stops
- *                              the batch), then
- *   INTERRUPTING -> DELIVERED  after Thread.interrupt(); the worker that loses the race to go
- *                              IDLE waits for DELIVERED and clears its interrupt status.
- * Because `stop` is volatile and written before the stopper scans the workers, while a worker
- * sets RUNNING before reading `stop`, either the stopper sees RUNNING and interrupts, or the worker
- * sees the stop and does not start the step. The item-timeout check looks only at workers whose
- * `timed` flag is set, which is only while the task itself runs, so neither a permit wait nor a
- * receive is ever mistaken for a slow attempt.
+ * stale interrupt can never hit the next item or the sink. The steps are kinds ATTEMPT (the task
+ * call), PERMIT (the wait for a rate-limiter permit) and RECEIVE (a channel receive). A Worker's
+ * `step` word is (seq << 4) | (kind << 2) | phase, where seq counts the steps the worker has begun
+ * and the phases are IDLE, RUNNING, INTERRUPTING and DELIVERED:
+ *   begin      the worker writes a fresh word (seq + 1, kind, RUNNING), having first written what
+ *              interrupters read about the step (`deadline` of an attempt, `readUntil` of a
+ *              receive); then it reads `stop` and skips the blocking call if the batch stopped.
+ *   interrupt  an interrupter reads the word ONCE, checks the kind and phase (and the deadline or
+ *              readUntil) against that snapshot, and CASes exactly that snapshot to INTERRUPTING.
+ *              Because seq is in the word, the CAS fails if the step it looked at has ended, even
+ *              if the worker has begun another step of the same kind. The winner records why
+ *              (`cause`: a stop, an item timeout, a nudge), interrupts the thread, and writes
+ *              DELIVERED.
+ *   settle     after the blocking call the worker CASes its own word from RUNNING to IDLE. If that
+ *              fails, the step was interrupted: it waits for DELIVERED, reads `cause`, and clears
+ *              its interrupt status before doing anything else.
+ * Who interrupts what: the coordinator interrupts ATTEMPT steps past their `deadline` (with
+ * itemTimeout > 0 every attempt has one); a nudge interrupts RECEIVE steps only; stop() interrupts
+ * every running step, except that a failed source (SOURCE_FAILED) interrupts PERMIT and RECEIVE
+ * steps and leaves ATTEMPT steps running, so running items finish. Because `stop` is volatile and
+ * written before the stopper reads the step words, while a worker writes its word before reading
+ * `stop`, either the stopper sees the step and interrupts it (or finds it already ended), or the
+ * worker sees the stop and does not start the blocking call.
  *
  * Deadlines. Only the coordinator watches the clock. It parks until the earliest of: the batch
- * deadline, the earliest running attempt's deadline, and now + itemTimeout (an attempt started
- * after the coordinator parked cannot be due sooner than that).
+ * deadline, the earliest running attempt's deadline, and now + itemTimeout (an attempt the scan
+ * did not see began after the scan read its word, with a deadline taken from the clock just before
+ * it began). Once the batch has stopped it parks until the last worker leaves.
  *
  * Outcomes. Collect form: each worker writes its item's slot of an array; the coordinator reads
  * it after joining every worker (Thread.join gives the happens-before edge). Sink form: outcomes
@@ -70,10 +88,20 @@ import java.util.function.Consumer;
  * No `synchronized` anywhere (virtual threads would pin on it in Java 21).
  */
 final class BatchRun<T, R> {
-  private static final int IDLE = 0;
-  private static final int RUNNING = 1;
-  private static final int INTERRUPTING = 2;
-  private static final int DELIVERED = 3;
+  // The step word (see the essay): (seq << 4) | (kind << 2) | phase.
+  private static final long IDLE = 0;
+  private static final long RUNNING = 1;
+  private static final long INTERRUPTING = 2;
+  private static final long DELIVERED = 3;
+  private static final long PHASE = 3;
+  static final int ATTEMPT = 1;
+  static final int PERMIT = 2;
+  static final int RECEIVE = 3;
+  // Why a step was interrupted: recorded by the interrupter that won the CAS, before DELIVERED.
+  static final int NOT_INTERRUPTED = 0;
+  static final int BY_STOP = 1;
+  static final int BY_ITEM_TIMEOUT = 2;
+  static final int BY_NUDGE = 3;
   private static final long NO_RETRY = Long.MAX_VALUE; // `readUntil` of an untimed receive
 
   private enum Stop {
@@ -98,14 +126,17 @@ final class BatchRun<T, R> {
     }
   }
 
-  /** A worker thread's runnable and its step state (see the essay above). */
-  private static final class Worker implements Runnable {
+  /**
+   * A worker thread's runnable and its step word (see the essay above). Package-private so that the
+   * step protocol can be tested on its own (BatchStepTest).
+   */
+  static final class Worker implements Runnable {
     private static final java.lang.invoke.VarHandle STEP;
 
     static {
       try {
         STEP =
-            java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "step", int.class);
+            java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "step", long.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -113,12 +144,11 @@ final class BatchRun<T, R> {
 
     final BatchRun<?, ?> run;
     final Thread thread;
-    volatile int step = IDLE; // see the essay: IDLE, RUNNING, INTERRUPTING, DELIVERED
-    volatile boolean timed; // the running step is a task call with a deadline
-    volatile long deadline; // of the running attempt, when `timed`
-    volatile boolean timedOut; // the coordinator interrupted the running attempt for its deadline
-    volatile boolean reading; // the running step is a channel receive
-    volatile long readUntil; // when that receive gives up (NO_RETRY: never); written under lock
+    volatile long step; // (seq << 4) | (kind << 2) | phase; written by the worker and by CAS
+    private long seq; // steps begun; the worker thread's own
+    volatile long deadline; // of the attempt about to begin (itemTimeout > 0); before the step
+    volatile long readUntil; // when the receive about to begin gives up (NO_RETRY: never)
+    private int cause; // why the step was interrupted; published by the DELIVERED write
 
     Worker(BatchRun<?, ?> run, java.util.concurrent.ThreadFactory factory) {
       this.run = run;
@@ -129,8 +159,52 @@ final class BatchRun<T, R> {
       this.thread = t;
     }
 
-    boolean casStep(int expected, int next) {
-      return STEP.compareAndSet(this, expected, next);
+    static boolean running(long word) {
+      return (word & PHASE) == RUNNING;
+    }
+
+    static int kind(long word) {
+      return (int) (word >>> 2) & 3;
+    }
+
+    /** Worker thread: begins a step of {@code kind}; returns its word, for {@link #settle}. */
+    long begin(int kind) {
+      long word = (++seq << 4) | ((long) kind << 2) | RUNNING;
+      step = word;
+      return word;
+    }
+
+    /**
+     * Worker thread: ends the step {@code word} began. Returns NOT_INTERRUPTED, or why an
+     * interrupter stopped the step, in which case its interrupt has been delivered and cleared.
+     */
+    int settle(long word) {
+      long idle = word & ~PHASE;
+      if (STEP.compareAndSet(this, word, idle)) {
+        return NOT_INTERRUPTED;
+      }
+      while ((step & PHASE) != DELIVERED) {
+        Thread.onSpinWait();
+      }
+      int why = cause;
+      Thread.interrupted();
+      step = idle;
+      return why;
+    }
+
+    /**
+     * Any thread: interrupts the step whose word was read as {@code snapshot}, if that very step is
+     * still running; records {@code why} for the worker. Returns whether it did.
+     */
+    boolean interrupt(long snapshot, int why) {
+      if (!running(snapshot)
+          || !STEP.compareAndSet(this, snapshot, (snapshot & ~PHASE) | INTERRUPTING)) {
+        return false;
+      }
+      cause = why;
+      thread.interrupt();
+      step = (snapshot & ~PHASE) | DELIVERED;
+      return true;
     }
 
     @Override
@@ -154,6 +228,7 @@ final class BatchRun<T, R> {
   private final RetryPolicy retry;
   private final RateLimiter limiter; // null: none
   private final long itemTimeoutNanos; // 0 = none
+  private final boolean mayRetry; // the policy allows a second attempt: readers watch the heap
 
   // Source: exactly one of a list (random access), an iterator read under `sourceLock`, or a
   // channel the workers receive from directly.
@@ -200,7 +275,8 @@ final class BatchRun<T, R> {
     this.listener = (BatchListener<? super T>) s.listener;
     this.retry = s.retry;
     this.limiter = s.rateLimiter;
-    this.itemTimeoutNanos = s.itemTimeout == null ? 0 : s.itemTimeout.toNanos();
+    this.itemTimeoutNanos = s.itemTimeout == null ? 0 : Threads.saturatedNanos(s.itemTimeout);
+    this.mayRetry = s.retry.maxAttempts() > 1;
     this.list = source.list;
     this.iterator = source.iterator;
     this.channel = source.channel;
@@ -256,7 +332,9 @@ final class BatchRun<T, R> {
   private void execute() {
     coordinator = Thread.currentThread();
     startNanos = System.nanoTime();
-    long deadline = config.timeout == null ? Long.MAX_VALUE : startNanos + config.timeout.toNanos();
+    boolean bounded = config.timeout != null;
+    // Compared by subtraction only, so a timeout of centuries wraps harmlessly.
+    long deadline = bounded ? startNanos + Threads.saturatedNanos(config.timeout) : 0;
     boolean interrupted = Thread.interrupted();
     if (interrupted) {
       stop(Stop.CANCELLED);
@@ -294,23 +372,25 @@ final class BatchRun<T, R> {
         stop(Stop.CANCELLED);
       }
       long now = System.nanoTime();
-      if (now - deadline >= 0 && stop == null) {
-        stop(Stop.TIMED_OUT);
+      long wait = Long.MAX_VALUE; // how long to park; Long.MAX_VALUE: until unparked
+      if (bounded && stop == null) {
+        wait = deadline - now;
+        if (wait <= 0) {
+          stop(Stop.TIMED_OUT);
+          wait = Long.MAX_VALUE; // stopped: the last worker to leave unparks us
+        }
       }
-      long wake = deadline;
       if (itemTimeoutNanos > 0 && stop == null) {
-        wake = Math.min(wake, now + itemTimeoutNanos);
+        wait = Math.min(wait, itemTimeoutNanos);
         for (int i = 0, n = startedCount; i < n; i++) {
           Worker w = workers[i];
-          if (w.step == RUNNING && w.timed) {
-            long d = w.deadline;
+          long word = w.step; // one snapshot: the CAS below hits this attempt or nothing
+          if (Worker.running(word) && Worker.kind(word) == ATTEMPT) {
+            long d = w.deadline; // this attempt's, or a later one's if it has ended
             if (now - d >= 0) {
-              w.timedOut = true;
-              if (!interruptStep(w)) {
-                w.timedOut = false;
-              }
+              w.interrupt(word, BY_ITEM_TIMEOUT);
             } else {
-              wake = Math.min(wake, d);
+              wait = Math.min(wait, d - now);
             }
           }
         }
@@ -318,13 +398,10 @@ final class BatchRun<T, R> {
       if (live.get() == 0) {
         break;
       }
-      if (wake == Long.MAX_VALUE) {
+      if (wait == Long.MAX_VALUE) {
         LockSupport.park(this);
       } else {
-        long nanos = wake - System.nanoTime();
-        if (nanos > 0) {
-          LockSupport.parkNanos(this, nanos);
-        }
+        LockSupport.parkNanos(this, wait);
       }
     }
     for (int i = 0, n = startedCount; i < n; i++) {
@@ -342,7 +419,10 @@ final class BatchRun<T, R> {
     }
   }
 
-  /** Stops the batch: no new steps, waiting workers wake, running steps are interrupted. */
+  /**
+   * Stops the batch: no new steps, waiting workers wake, running steps are interrupted (for a
+   * failed source, all but the attempts).
+   */
   private void stop(Stop reason) {
     lock.lock();
     try {
@@ -354,22 +434,18 @@ final class BatchRun<T, R> {
     } finally {
       lock.unlock();
     }
-    if (reason != Stop.SOURCE_FAILED) { // a failed source lets running items finish
-      Worker[] ws = workers;
-      for (int i = 0, n = startedCount; i < n; i++) {
-        interruptStep(ws[i]);
+    // A failed source lets running attempts finish; it wakes workers waiting for a permit or a
+    // value, which would otherwise spend a permit or wait on a source that has failed.
+    boolean attemptsToo = reason != Stop.SOURCE_FAILED;
+    Worker[] ws = workers;
+    for (int i = 0, n = startedCount; i < n; i++) {
+      Worker w = ws[i];
+      long word = w.step;
+      if (Worker.running(word) && (attemptsToo || Worker.kind(word) != ATTEMPT)) {
+        w.interrupt(word, BY_STOP);
       }
     }
     LockSupport.unpark(coordinator);
-  }
-
-  private static boolean interruptStep(Worker w) {
-    if (w.casStep(RUNNING, INTERRUPTING)) {
-      w.thread.interrupt();
-      w.step = DELIVERED;
-      return true;
-    }
-    return false;
   }
 
   /** Records a throwable that must stop the batch and be rethrown from run. */
@@ -544,25 +620,33 @@ final class BatchRun<T, R> {
    * or the earliest pending retry falls due (see the essay on nudges).
    */
   private Item<T> receive(Worker w) {
-    w.reading = true;
-    w.step = RUNNING;
-    long until;
-    lock.lock();
-    try {
-      Item<T> head = retries.peek();
-      until = head == null ? NO_RETRY : head.due;
-      w.readUntil = until;
-    } finally {
-      lock.unlock();
+    long until = NO_RETRY;
+    long word;
+    if (mayRetry) {
+      lock.lock();
+      try {
+        Item<T> head = retries.peek();
+        if (head != null) {
+          until = head.due;
+        }
+        w.readUntil = until; // before the step begins: a nudger reads it after the step word
+        word = w.begin(RECEIVE);
+      } finally {
+        lock.unlock();
+      }
+    } else {
+      word = w.begin(RECEIVE); // no retry can ever be scheduled: nothing to wake up for
     }
-    T value = null;
+    Object value = null;
     if (stop == null) {
       try {
         if (until == NO_RETRY) {
-          value = channel.receive();
+          value = channel.receive(Long.MAX_VALUE); // untimed
         } else {
           long nanos = until - System.nanoTime();
-          value = nanos > 0 ? channel.receive(Duration.ofNanos(nanos)) : null;
+          if (nanos > 0) {
+            value = channel.receive(Math.min(nanos, Long.MAX_VALUE - 1));
+          }
         }
       } catch (InterruptedException e) {
         // A stop, a nudge, or someone else's interrupt: in every case, look again.
@@ -574,20 +658,28 @@ final class BatchRun<T, R> {
         }
       }
     }
-    settleInterrupt(w);
-    w.reading = false;
+    w.settle(word);
+    if (value == null) {
+      return null;
+    }
     // A value taken is never dropped: if the batch stopped meanwhile, attempt() fails it as
     // never started and delivers it.
-    return value == null ? null : new Item<>(value, nextIndex.getAndIncrement());
+    @SuppressWarnings("unchecked") // the channel holds T's
+    T item = (T) value;
+    return new Item<>(item, nextIndex.getAndIncrement());
   }
 
   /** Interrupts one channel reader that would sleep past {@code due}, so it starts over. */
   private void nudgeReader(Worker self, long due) {
     for (int i = 0, n = startedCount; i < n; i++) {
       Worker w = workers[i];
-      if (w != self && w.reading) {
-        long until = w.readUntil;
-        if ((until == NO_RETRY || until - due > 0) && interruptStep(w)) {
+      if (w == self) {
+        continue;
+      }
+      long word = w.step; // one snapshot: the CAS hits this receive or nothing
+      if (Worker.running(word) && Worker.kind(word) == RECEIVE) {
+        long until = w.readUntil; // this receive's, or a later one's if it has ended
+        if ((until == NO_RETRY || until - due > 0) && w.interrupt(word, BY_NUDGE)) {
           return;
         }
       }
@@ -624,7 +716,7 @@ final class BatchRun<T, R> {
             retryReady.awaitNanos(wait);
           }
         } catch (InterruptedException e) {
-          // Workers are interrupted only through interruptStep, which targets a running step;
+          // Workers are interrupted only through Worker.interrupt, which targets a running step;
           // an interrupt here comes from outside. Keep waiting unless the batch stopped.
         } finally {
           idleWaiters--;
@@ -641,7 +733,7 @@ final class BatchRun<T, R> {
    * first (the permit, if one was taken meanwhile, is spent).
    */
   private boolean acquirePermit(Worker w) {
-    w.step = RUNNING;
+    long word = w.begin(PERMIT);
     while (stop == null) {
       try {
         limiter.acquire();
@@ -650,7 +742,7 @@ final class BatchRun<T, R> {
         // The stop interrupted us (the loop ends), or someone else did: wait again.
       }
     }
-    settleInterrupt(w);
+    w.settle(word);
     return stop == null;
   }
 
@@ -673,10 +765,9 @@ final class BatchRun<T, R> {
       listener.started(item.value, item.index, item.attempts);
     }
     if (itemTimeoutNanos > 0) {
-      w.deadline = now + itemTimeoutNanos;
-      w.timed = true;
+      w.deadline = System.nanoTime() + itemTimeoutNanos; // before the step begins
     }
-    w.step = RUNNING;
+    long word = w.begin(ATTEMPT);
     R value = null;
     Exception error = null;
     boolean ran = false;
@@ -687,15 +778,13 @@ final class BatchRun<T, R> {
       } catch (Exception e) {
         error = e;
       } catch (Throwable t) {
-        settleInterrupt(w);
-        w.timed = false;
+        w.settle(word);
         throw t; // an Error: the worker's run() records it and stops the batch
       }
     }
-    boolean interruptedByUs = settleInterrupt(w);
-    boolean timedOut = interruptedByUs && w.timedOut;
-    w.timedOut = false;
-    w.timed = false;
+    int why = w.settle(word);
+    boolean interruptedByUs = why != NOT_INTERRUPTED;
+    boolean timedOut = why == BY_ITEM_TIMEOUT;
     if (!ran) {
       item.attempts--; // the task was never called
       decide(item, stopFailure(stop, item, null), null);
@@ -744,22 +833,6 @@ final class BatchRun<T, R> {
     if (channel != null) {
       nudgeReader(w, item.due);
     }
-  }
-
-  /**
-   * Ends the RUNNING state of a worker's step. Returns true if someone interrupted the step, in
-   * which case the interrupt has been delivered and cleared.
-   */
-  private static boolean settleInterrupt(Worker w) {
-    if (w.casStep(RUNNING, IDLE)) {
-      return false;
-    }
-    while (w.step != DELIVERED) {
-      Thread.onSpinWait();
-    }
-    Thread.interrupted();
-    w.step = IDLE;
-    return true;
   }
 
   private Exception stopFailure(Stop reason, Item<T> item, Exception thrown) {

@@ -399,7 +399,12 @@ public final class Channel<T> implements Iterable<T> {
     return null;
   }
 
-  private Object receive(long nanos) throws InterruptedException {
+  /**
+   * Receives a value, waiting at most {@code nanos} (Long.MAX_VALUE: with no time limit; zero or
+   * less: not at all). Returns null if the time ran out. Used by the public receives and, without a
+   * Duration in between, by a batch reading a channel source (BatchRun.receive).
+   */
+  Object receive(long nanos) throws InterruptedException {
     Waiter w;
     lock.lock();
     try {

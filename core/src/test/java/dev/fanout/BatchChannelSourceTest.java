@@ -412,6 +412,104 @@ class BatchChannelSourceTest {
     assertEquals(2, attempts.get());
   }
 
+  /**
+   * The one case the nudge exists for: a reader that read the retry heap before a retry was
+   * scheduled (so it would wait with no time limit) but reaches the channel only after the worker
+   * that scheduled the retry has taken the next value. That worker then runs a long item, so only
+   * the reader can take the retry, and only if it is nudged. The order is forced through the
+   * channel's own lock (package access): the scheduling worker holds it in its task from before the
+   * reader reaches it until its next task call, so the reader queues on it in between.
+   */
+  @Test
+  void aReaderThatReadTheHeapBeforeARetryWasScheduledIsNudged() throws Exception {
+    Channel<String> ch = Channel.buffered(4);
+    ch.send("x");
+    List<Thread> workers = new CopyOnWriteArrayList<>();
+    CountDownLatch readerMayStart = new CountDownLatch(1);
+    ThreadFactory gated =
+        r -> {
+          boolean reader = !workers.isEmpty(); // the second worker: started once x is taken
+          Thread t =
+              Thread.ofVirtual()
+                  .unstarted(
+                      () -> {
+                        if (reader) {
+                          awaitUninterruptibly(readerMayStart);
+                        }
+                        r.run();
+                      });
+          workers.add(t);
+          return t;
+        };
+    AtomicInteger xAttempts = new AtomicInteger();
+    CountDownLatch retryTaken = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread runner =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Batch.from(ch)
+                        .concurrency(2)
+                        .threadFactory(gated)
+                        .retry(
+                            RetryPolicy.attempts(2)
+                                .backoff(Duration.ofMillis(50), Duration.ofMillis(50))
+                                .jitter(0))
+                        .run(
+                            s -> {
+                              if (s.equals("long")) {
+                                ch.lock.unlock(); // taken by x's first attempt, on this thread
+                                release.await();
+                                return s;
+                              }
+                              if (xAttempts.incrementAndGet() > 1) {
+                                retryTaken.countDown();
+                                return s;
+                              }
+                              ch.lock.lock();
+                              readerMayStart.countDown();
+                              Thread reader = workers.get(1);
+                              while (!ch.lock.hasQueuedThread(reader)) {
+                                Thread.sleep(1); // it has read the (empty) heap: no time limit
+                              }
+                              ch.send("long"); // buffered: no receiver is queued yet
+                              throw new java.io.IOException("reset"); // retry due in 50 ms
+                            },
+                            o -> {});
+                  } catch (Throwable t) {
+                    thrown.set(t);
+                  }
+                });
+    try {
+      assertTrue(
+          retryTaken.await(10, TimeUnit.SECONDS),
+          "the retry was not taken while the other worker was busy: the reader was not nudged");
+    } finally {
+      release.countDown();
+      ch.close();
+      runner.join();
+    }
+    assertEquals(null, thrown.get());
+    assertEquals(2, xAttempts.get());
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Test
   void badConfigurationFailsAtTheCall() throws Exception {
     Channel<Integer> ch = Channel.buffered(1);
@@ -475,7 +573,8 @@ class BatchChannelSourceTest {
             .threadFactory(threads)
             .retry(
                 RetryPolicy.attempts(r.nextInt(1, 4)).backoff(Duration.ZERO, Duration.ofMillis(3)));
-    if (r.nextInt(4) == 0) {
+    boolean timed = r.nextInt(4) == 0;
+    if (timed) {
       batch = batch.timeout(Duration.ofMillis(r.nextInt(1, 30)));
     }
     if (r.nextInt(4) == 0) {
@@ -491,39 +590,42 @@ class BatchChannelSourceTest {
     long interruptAfterNanos = r.nextLong(0, 5_000_000);
     Batch<Integer> b = batch;
     AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicReference<Batch.Summary> summary = new AtomicReference<>();
     Thread caller =
         Thread.ofVirtual()
             .start(
                 () -> {
                   try {
-                    b.run(
-                        i -> {
-                          SplittableRandom t = new SplittableRandom(taskSeed ^ i);
-                          int k = t.nextInt(10);
-                          if (k == 0) {
-                            throw new java.io.IOException("flaky " + i);
-                          }
-                          if (k == 1) {
-                            Thread.sleep(t.nextInt(0, 3));
-                          }
-                          return i;
-                        },
-                        o -> {
-                          int i = o.item();
-                          if (delivered.get(i)) {
-                            problems.add("delivered twice: " + i);
-                          }
-                          delivered.set(i);
-                          if (o instanceof Outcome.Success<Integer, Integer> s && s.value() != i) {
-                            problems.add("invented value for " + i);
-                          }
-                          if (o instanceof Outcome.Failure<Integer, Integer> f
-                              && !(f.error() instanceof java.io.IOException
-                                  || f.error() instanceof TimeoutException
-                                  || f.error() instanceof CancellationException)) {
-                            problems.add("unexpected failure of " + i + ": " + f.error());
-                          }
-                        });
+                    summary.set(
+                        b.run(
+                            i -> {
+                              SplittableRandom t = new SplittableRandom(taskSeed ^ i);
+                              int k = t.nextInt(10);
+                              if (k == 0) {
+                                throw new java.io.IOException("flaky " + i);
+                              }
+                              if (k == 1) {
+                                Thread.sleep(t.nextInt(0, 3));
+                              }
+                              return i;
+                            },
+                            o -> {
+                              int i = o.item();
+                              if (delivered.get(i)) {
+                                problems.add("delivered twice: " + i);
+                              }
+                              delivered.set(i);
+                              if (o instanceof Outcome.Success<Integer, Integer> s
+                                  && s.value() != i) {
+                                problems.add("invented value for " + i);
+                              }
+                              if (o instanceof Outcome.Failure<Integer, Integer> f
+                                  && !(f.error() instanceof java.io.IOException
+                                      || f.error() instanceof TimeoutException
+                                      || f.error() instanceof CancellationException)) {
+                                problems.add("unexpected failure of " + i + ": " + f.error());
+                              }
+                            }));
                   } catch (Throwable t) {
                     thrown.set(t);
                   }
@@ -542,8 +644,14 @@ class BatchChannelSourceTest {
     threads.assertAllEnded();
     assertEquals(null, thrown.get(), where);
     assertTrue(problems.isEmpty(), where + ": " + problems);
-    // Delivered items are a prefix-free subset of what was sent; a round that ran to the end
-    // (the producer closed the channel and nothing stopped the batch) delivered every one.
+    // Delivered items are a subset of what was sent, each counted once by the summary; a round
+    // that nothing stopped (no batch timeout, no interrupt) ran until the producer closed the
+    // channel, and delivered every item.
     assertTrue(delivered.length() <= sent.get(), where + ": delivered an item never sent");
+    assertEquals(delivered.cardinality(), summary.get().total(), where + ": summary's total");
+    if (!timed && !interruptCaller) {
+      assertEquals(n, sent.get(), where + ": sent");
+      assertEquals(n, delivered.cardinality(), where + ": delivered");
+    }
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -255,6 +256,74 @@ class BatchStopTest {
     assertEquals("503", f.error().getCause().getMessage());
     assertEquals(1, f.attempts());
     assertTrue(r.elapsed().toMillis() < 10_000, "the backoff does not outlast the deadline");
+  }
+
+  /**
+   * A failing source stops the batch without cutting running attempts short, but a worker that
+   * holds an item and waits for a rate-limiter permit is woken: it does not wait for (and spend) a
+   * permit for an item that can no longer run. The limiter's clock never moves here, so without the
+   * wake-up run would never return.
+   */
+  @Test
+  void aFailingSourceWakesAWorkerWaitingForAPermit() throws Exception {
+    FakeTicker clock = new FakeTicker();
+    RateLimiter limiter = RateLimiter.perSecond(1, 1, clock); // empty: the first permit is 1 s off
+    IllegalStateException broken = new IllegalStateException("the source broke");
+    AtomicInteger reads = new AtomicInteger();
+    Iterator<String> source =
+        new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return true;
+          }
+
+          @Override
+          public String next() {
+            if (reads.incrementAndGet() == 1) {
+              return "a";
+            }
+            // The other worker holds "a" and waits for its permit: fail now.
+            while (clock.parks.get() == 0) {
+              Thread.onSpinWait();
+            }
+            throw broken;
+          }
+        };
+    RecordingFactory threads = new RecordingFactory(true);
+    List<Outcome<String, String>> delivered = new CopyOnWriteArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread caller =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Batch.from(source)
+                        .concurrency(2)
+                        .rateLimiter(limiter)
+                        .threadFactory(threads)
+                        .run(
+                            s -> {
+                              calls.incrementAndGet();
+                              return s;
+                            },
+                            delivered::add);
+                  } catch (Throwable t) {
+                    thrown.set(t);
+                  }
+                });
+    caller.join(Duration.ofSeconds(10));
+    boolean returned = !caller.isAlive();
+    clock.advance(Duration.ofSeconds(1)); // one permit: lets a worker still waiting go
+    caller.join();
+    assertTrue(returned, "run waited for a permit after its source had failed");
+    assertSame(broken, thrown.get());
+    threads.assertAllEnded();
+    assertEquals(0, calls.get(), "the task was never called");
+    assertEquals(1, delivered.size(), "the item held is delivered");
+    assertInstanceOf(
+        CancellationException.class, ((Outcome.Failure<?, ?>) delivered.get(0)).error());
+    assertTrue(limiter.tryAcquire(), "the worker did not take the one permit");
   }
 
   @Test
