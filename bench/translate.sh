@@ -32,7 +32,8 @@ jdk=$(find_jdk) || {
 }
 what="${1:-all}"
 jar="$root/cli/target/fanout.jar"
-(cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -B -ntp -DskipTests -pl cli -am package)
+# ./fanout builds its jar when the sources changed (outside any figure: the figures are the runs'
+# own elapsed_seconds)
 work=$(mktemp -d "${TMPDIR:-/tmp}/fanout-bench.XXXXXX")
 pids=()
 cleanup() {
@@ -75,7 +76,7 @@ def words(k):
     return " ".join(rnd.choice(vocab) for _ in range(k))
 with open(path, "w") as f:
     for i in range(n):
-        parts = [f"## {words(3).capitalize()}", ""]
+        parts = [f"## {words(3).capitalize()} {i}", ""]  # unique: no heading from memory
         for p in range(paras):
             parts.append(f"{words(6).capitalize()} `fanout translate` {words(4)} "
                          f"[{words(2)}](https://example.org/{p}) and **{words(2)}**.")
@@ -99,7 +100,17 @@ wait_http() { # wait_http URL SECONDS
   return 1
 }
 
-elapsed_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['elapsed_seconds'])" "$1"; }
+# a run's elapsed seconds from its report; a run in which documents failed is no figure: stop
+elapsed_of() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+failed = r["documents"]["failed"]
+if failed:
+    sys.exit(f"bench/translate.sh: {failed} documents failed in this run (see {sys.argv[1]})")
+print(r["elapsed_seconds"])
+PY
+}
 # requests and characters sent, and characters served from the memory, from a run's report
 sent_of() { python3 -c "import json,sys; u=json.load(open(sys.argv[1]))['upstream']; print(f\"{u['calls']:,} requests, {u['characters']:,} characters sent, {u['characters_from_memory']:,} from memory\")" "$1"; }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Go side by side for the channel benchmarks (ChannelBenchmark, ChannelSingleThreadBenchmark).
+# Go side by side for the channel benchmarks (ChannelBenchmark, ChannelSingleThreadBenchmark) and
+# the cost ordering (CostOrderingBenchmark, ordering_test.go).
 # Standard library only: no module is downloaded (GOPROXY=off).
 #
 #   bench/go/run.sh [benchtime] [count]      # defaults: 1s 3
 #
 # Prints `go test`'s output, then a table of ns per item (ns/op divided by the 100,000 items per
-# op for the transfer benchmarks; one send + one receive per op for the single-goroutine one),
-# with the min-max over the runs. Needs Go (Debian: apt-get install golang-go); without it, says so
+# op for the transfer benchmarks; one send + one receive per op for the single-goroutine one;
+# Order_* rows as go test prints them, since their ns/op is already per operation), with the
+# min-max over the runs. Needs Go (Debian: apt-get install golang-go); without it, says so
 # and exits 0.
 set -euo pipefail
 if ! command -v go >/dev/null 2>&1; then
@@ -42,7 +44,14 @@ awk '
     label["Transfer_P1_Buffered1024"] = "1 -> 1, buffered(1024)"
     label["Transfer_P4_Buffered1024"] = "4 -> 1, buffered(1024)"
     label["SingleSendReceive16"]      = "one goroutine, send + receive, buffered(16)"
-    printf "| %-44s | %12s | %16s | %4s |\n", "shape (Go chan, ns per item)", "mean", "min-max", "runs"
+    label["Order_atomic1"]            = "atomic1: atomic add, 1 goroutine"
+    label["Order_atomic2"]            = "atomic2: atomic add, 2 goroutines, 1 counter"
+    label["Order_lock1"]              = "lock1: Mutex + increment, 1 goroutine"
+    label["Order_lock2"]              = "lock2: Mutex + increment, 2 goroutines"
+    label["Order_channelOneThread"]   = "channelOneThread: send + receive, buf(16)"
+    label["Order_channel1to1"]        = "channel1to1: 1 -> 1, buffered(16)"
+    label["Order_channel4to1"]        = "channel4to1: 4 -> 1, buffered(16)"
+    printf "| %-44s | %12s | %16s | %4s |\n", "shape (Go, ns per item or operation)", "mean", "min-max", "runs"
     printf "|%s|%s|%s|%s|\n", "----------------------------------------------", "--------------", "------------------", "------"
     for (i = 1; i <= k; i++) {
       m = order[i]

@@ -35,18 +35,22 @@ public final class Main implements Runnable {
   }
 
   /**
-   * The command line. A bad command line for {@code fanout memory} is one line and status 1; the
-   * other commands keep picocli's usage message and status 2.
+   * The command line. A bad command line, for any command, is one line on stderr naming the command
+   * and its {@code --help}, and status 1: status 2 means "some documents failed" for {@code fanout
+   * translate}, so a usage error must never look like it.
    */
   private static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
-    CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
-    cl.setParameterExceptionHandler(
-        (e, args) ->
-            MemoryCommand.owns(e.getCommandLine())
-                ? MemoryCommand.usageError(e)
-                : picocli.handleParseException(e, args));
+    cl.setParameterExceptionHandler((e, args) -> usageError(e));
     return cl;
+  }
+
+  private static int usageError(CommandLine.ParameterException e) {
+    String name = e.getCommandLine().getCommandSpec().qualifiedName();
+    e.getCommandLine()
+        .getErr()
+        .println(name + ": " + e.getMessage() + " (see " + name + " --help)");
+    return 1;
   }
 
   /** Runs the command line with its output and errors going to the given writers (for tests). */

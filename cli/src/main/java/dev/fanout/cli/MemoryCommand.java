@@ -1,6 +1,7 @@
 package dev.fanout.cli;
 
 import dev.fanout.translate.Languages;
+import dev.fanout.translate.SafePaths;
 import dev.fanout.translate.store.StateStore;
 import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
@@ -11,12 +12,9 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -52,25 +50,6 @@ public final class MemoryCommand implements Callable<Integer> {
     return 1;
   }
 
-  /** {@return whether {@code cl} is this command or one of its subcommands} */
-  static boolean owns(CommandLine cl) {
-    for (CommandLine c = cl; c != null; c = c.getParent()) {
-      if (c.getCommand() instanceof MemoryCommand) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A bad command line for one of these commands: one line, status 1. */
-  static int usageError(CommandLine.ParameterException e) {
-    String name = e.getCommandLine().getCommandSpec().qualifiedName();
-    e.getCommandLine()
-        .getErr()
-        .println(name + ": " + e.getMessage() + " (see " + name + " --help)");
-    return 1;
-  }
-
   /** Where the store is: as {@code fanout translate} finds it. */
   static final class StoreOptions {
     @Option(
@@ -91,13 +70,7 @@ public final class MemoryCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             "give --out DIR (the store of fanout translate --out DIR) or --state PATH");
       }
-      if (mustExist
-          && StateStores.parse(state, out) instanceof StateStores.SqliteFile f
-          && !Files.isRegularFile(f.file())) {
-        throw new IllegalArgumentException(
-            "no state store at " + f.file() + ": a fanout translate run makes it");
-      }
-      return StateStores.open(state, out);
+      return mustExist ? StateStores.openExisting(state, out) : StateStores.open(state, out);
     }
   }
 
@@ -177,21 +150,15 @@ public final class MemoryCommand implements Callable<Integer> {
       Path target = tmx.toAbsolutePath();
       Tmx.Exported e;
       try (StateStore s = store.open(true)) {
-        Files.createDirectories(target.getParent());
-        // Not Files.createTempFile: its file is private to its owner, and a TMX file is for a team.
-        Path tmp =
-            target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-          try (OutputStream o =
-              new BufferedOutputStream(
-                  Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW), 1 << 16)) {
-            e = Tmx.write(s, o, from, to, Main.VERSION);
-          }
-          Files.move(
-              tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
+        Tmx.Exported[] written = new Tmx.Exported[1];
+        SafePaths.writeAtomically(
+            target,
+            tmp -> {
+              try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                written[0] = Tmx.write(s, o, from, to, Main.VERSION);
+              }
+            });
+        e = written[0];
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(

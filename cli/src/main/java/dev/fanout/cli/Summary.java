@@ -68,7 +68,7 @@ final class Summary {
       String backend,
       boolean priced,
       PrintWriter out) {
-    out.println("dry run: nothing sent, nothing written; " + e.pair() + ", backend: " + backend);
+    out.println("dry run: nothing sent, no output written; " + e.pair() + ", backend: " + backend);
     String head =
         String.format(
             Locale.ROOT,

@@ -165,8 +165,9 @@ public final class TranslateCommand implements Callable<Integer> {
   @Option(
       names = "--dry-run",
       description =
-          "Send nothing, write nothing: count the documents, units and characters a run would send"
-              + " after the translation memory, per tenant, the least time at --rate, and the cost.")
+          "Send nothing, write no output: count the documents, units and characters a run would"
+              + " send after the translation memory, per tenant, the least time at --rate, and the"
+              + " cost. Reads the state store as a run would (its lock; an older one is upgraded).")
   boolean dryRun;
 
   @Option(

@@ -208,7 +208,21 @@ class TranslateCommandTest {
   @Test
   void badCommandLinesAreOneLineErrorsWithStatusOne() throws IOException {
     Run noTo = cli("translate", dir.toString(), "--out", dir.resolve("o").toString());
-    assertEquals(2, noTo.code(), "picocli's own usage status for a missing option");
+    assertEquals(1, noTo.code(), "a usage error, never 2 (some documents failed)");
+    assertEquals(1, noTo.err().strip().lines().count(), noTo.err());
+    assertTrue(noTo.err().contains("--to") && noTo.err().contains("--help"), noTo.err());
+    Run badDuration =
+        cli(
+            "translate",
+            dir.toString(),
+            "--to",
+            "es",
+            "--out",
+            dir.resolve("o").toString(),
+            "--max-retry-after",
+            "2x");
+    assertEquals(1, badDuration.code(), badDuration.err());
+    assertTrue(badDuration.err().contains("2x"), badDuration.err());
     Run sameLang =
         cli("translate", dir.toString(), "--to", "en", "--out", dir.resolve("o").toString());
     assertEquals(1, sameLang.code());

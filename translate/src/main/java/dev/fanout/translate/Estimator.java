@@ -1,11 +1,7 @@
 package dev.fanout.translate;
 
 import dev.fanout.translate.format.Extraction;
-import dev.fanout.translate.format.Formats;
-import dev.fanout.translate.format.Protection;
 import dev.fanout.translate.format.Unit;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -17,8 +13,8 @@ import java.util.TreeMap;
  */
 final class Estimator {
   private final JobOptions options;
+  private final RunSettings settings;
   private final Memory memory;
-  private final Map<String, Formats> formats = new HashMap<>();
   private final LongHashSet seen = new LongHashSet(); // 64-bit prints of unit keys met so far
   private final Map<String, long[]> tenants = new TreeMap<>(); // see the indexes below
   private static final int DOCS = 0;
@@ -31,8 +27,9 @@ final class Estimator {
   private static final int NOT_SELECTED = 7;
   private static final int PROBLEMS = 8;
 
-  Estimator(JobOptions options, Memory memory) {
+  Estimator(JobOptions options, RunSettings settings, Memory memory) {
     this.options = options;
+    this.settings = settings;
     this.memory = memory;
   }
 
@@ -48,15 +45,7 @@ final class Estimator {
   private void send(InputItem.Document d) {
     long[] t = tenant(d.tenant());
     t[DOCS]++;
-    Extraction x =
-        formats
-            .computeIfAbsent(
-                d.tenant(),
-                k ->
-                    new Formats(
-                        options.frontMatterKeys(),
-                        Protection.TEXT.withTerms(options.glossary().doNotTranslate(k))))
-            .extract(d.format(), d.text());
+    Extraction x = settings.formats(d.tenant()).extract(d.format(), d.text());
     for (Unit u : x.units()) {
       String key = memory.key(u);
       boolean again = !seen.add(Long.parseUnsignedLong(key.substring(0, 16), 16));
@@ -66,15 +55,11 @@ final class Estimator {
         continue;
       }
       t[UNITS]++;
-      List<String> pieces =
-          u.text().length() <= options.maxSegment()
-              ? List.of(u.text())
-              : Segmenter.split(u.text(), options.maxSegment());
-      for (String p : pieces) {
-        String body = p.strip();
-        if (!body.isEmpty()) {
+      for (String request : Sender.segments(u.text(), options.maxSegment())) {
+        int[] body = Sender.body(request); // as the run sends it
+        if (body[1] > body[0]) {
           t[CALLS]++;
-          t[CHARS] += body.length();
+          t[CHARS] += body[1] - body[0];
         }
       }
     }

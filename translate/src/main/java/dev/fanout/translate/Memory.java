@@ -23,10 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * key: the same sentence around different code is the same translation, restored around each
  * document's own code.
  *
- * <p>Recall looks in the units translated in this run first (a bounded cache: the store's writer
- * lags behind by up to a few hundred rows), then in the state store, unless the store had no unit
- * at all when the run began. Two workers that need the same unit at the same time do not both send
- * it: the first claims it, the second waits for the first's answer (and sends it itself if the
+ * <p>Recall looks in the units translated in this run first (a bounded cache), then in the state
+ * store, unless the store had no unit when the run began and this run's cache has not yet had to
+ * let one go (the store's writer lags the cache by up to a few hundred rows, so a unit let go just
+ * now may be missed once and sent again). People's translations are looked for only when the store
+ * holds some for these languages. Two workers that need the same unit at the same time do not both
+ * send it: the first claims it, the second waits for the first's answer (and sends it itself if the
  * first failed). A worker never waits while it holds a claim of its own, so claims cannot wait on
  * each other in a circle. Learning goes to the cache here; the recorder writes each learned unit to
  * the store with the document's outcome. Thread-safe: every worker calls it.
@@ -36,41 +38,45 @@ final class Memory {
   static final int CACHE = 20_000;
 
   private final StateStore store;
-  private final String scope;
-  private final String humanScope;
-  private final boolean storeHasUnits;
+  private final java.util.function.UnaryOperator<String> keys;
+  private final java.util.function.UnaryOperator<String> humanKeys;
+  private final boolean storeHasHuman;
+  private volatile boolean storeHasUnits;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, String> cache =
       new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-          return size() > CACHE;
+          if (size() > CACHE) {
+            storeHasUnits = true; // the unit let go is (or is about to be) in the store
+            return true;
+          }
+          return false;
         }
       };
 
   /**
    * @param from the source language
    * @param to the target language
-   * @param t the backend (its name and version are part of every key)
+   * @param backend the backend's name and version ({@link RunSettings#backend()}), part of every
+   *     key
    */
-  Memory(StateStore store, String from, String to, Translator t) {
+  Memory(StateStore store, String from, String to, String backend) {
     this.store = store;
-    String backend = t.version().isEmpty() ? t.name() : t.name() + "@" + t.version();
-    this.scope = StateStore.Memory.scope(from, to, backend, "");
-    this.humanScope = StateStore.Memory.humanScope(from, to);
+    this.keys = StateStore.Memory.keys(StateStore.Memory.scope(from, to, backend));
+    this.humanKeys = StateStore.Memory.keys(StateStore.Memory.humanScope(from, to));
     this.storeHasUnits = !store.memoryIsEmpty();
+    this.storeHasHuman = storeHasUnits && store.remembers(StateStore.Memory.HUMAN, from, to);
   }
 
   /** {@return the unit's key in the memory, for this run's backend} */
   String key(Unit u) {
-    return StateStore.Memory.key(scope, u.text());
+    return keys.apply(u.text());
   }
 
   /** {@return the translation people gave this unit (imported from TMX), or null} */
   String human(Unit u) {
-    return storeHasUnits
-        ? store.recall(StateStore.Memory.key(humanScope, u.text())).orElse(null)
-        : null;
+    return storeHasHuman ? store.recall(humanKeys.apply(u.text())).orElse(null) : null;
   }
 
   private final ConcurrentHashMap<String, CompletableFuture<String>> claims =
@@ -89,9 +95,17 @@ final class Memory {
       if (t != null) {
         return t;
       }
-      CompletableFuture<String> other = claims.putIfAbsent(key, new CompletableFuture<>());
+      CompletableFuture<String> mine = new CompletableFuture<>();
+      CompletableFuture<String> other = claims.putIfAbsent(key, mine);
       if (other == null) {
-        return null;
+        // Another worker may have learned it between the look above and the claim: look again.
+        t = cached(key);
+        if (t == null) {
+          return null;
+        }
+        claims.remove(key, mine);
+        mine.complete(t);
+        return t;
       }
       try {
         t = other.get();
@@ -115,16 +129,20 @@ final class Memory {
 
   /** {@return the remembered translation of the unit with this key, or null} */
   String recall(String key) {
+    String t = cached(key);
+    if (t != null) {
+      return t;
+    }
+    return storeHasUnits ? store.recall(key).orElse(null) : null;
+  }
+
+  private String cached(String key) {
     lock.lock();
     try {
-      String t = cache.get(key);
-      if (t != null) {
-        return t;
-      }
+      return cache.get(key);
     } finally {
       lock.unlock();
     }
-    return storeHasUnits ? store.recall(key).orElse(null) : null;
   }
 
   /** Remembers a translation made in this run (the recorder stores it), and ends its claim. */

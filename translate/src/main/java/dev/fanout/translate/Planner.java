@@ -16,13 +16,13 @@ import java.util.Optional;
 final class Planner {
   private final JobOptions options;
   private final StateStore store;
-  private final String settings;
+  private final RunSettings settings;
   private final JsonlOutputs jsonl;
   private final boolean firstRun; // nothing recorded yet: no lookups needed
   private final MessageDigest sha256;
 
   /** {@code jsonl} may be null: then no JSON Lines output is written (a dry run). */
-  Planner(JobOptions options, StateStore store, String settings, JsonlOutputs jsonl) {
+  Planner(JobOptions options, StateStore store, RunSettings settings, JsonlOutputs jsonl) {
     this.options = options;
     this.store = store;
     this.settings = settings;
@@ -62,7 +62,7 @@ final class Planner {
   private boolean doneBefore(InputItem.Document d, String hash, StateStore.Prior prior) {
     return prior.status() == StateStore.Status.DONE
         && hash.equals(prior.inputHash())
-        && settings.equals(prior.settings())
+        && settings.settings(d.tenant()).equals(prior.settings())
         && (d.jsonl() ? prior.translation() != null : outputExists(d));
   }
 

@@ -16,7 +16,7 @@ import java.time.Duration;
  */
 final class Recorder {
   private final long run;
-  private final String settings;
+  private final RunSettings settings;
   private final TranslateJob.Counters counters;
   private final Channel<StateStore.Change> changes;
   private final JsonlOutputs jsonl;
@@ -25,7 +25,7 @@ final class Recorder {
 
   Recorder(
       long run,
-      String settings,
+      RunSettings settings,
       TranslateJob.Counters counters,
       Channel<StateStore.Change> changes,
       JsonlOutputs jsonl,
@@ -57,7 +57,13 @@ final class Recorder {
         StateStore.Failure why = p.problem().failure();
         counters.fail(why.reason());
         log.decided(p.problem().entry().tenant(), RunLog.Kind.FAILED, 0, 0);
-        send(new StateStore.Put(Row.problem(p.problem().entry(), settings, why, run)));
+        send(
+            new StateStore.Put(
+                Row.problem(
+                    p.problem().entry(),
+                    settings.settings(p.problem().entry().tenant()),
+                    why,
+                    run)));
       }
       case Plan.Send s ->
           throw new IllegalArgumentException("a document to send goes to the batch");
@@ -85,14 +91,28 @@ final class Recorder {
         }
         send(
             new StateStore.Put(
-                Row.done(s.doc().entry(), s.hash(), settings, cost, ok.value(), run)));
+                Row.done(
+                    s.doc().entry(),
+                    s.hash(),
+                    settings.settings(s.doc().tenant()),
+                    cost,
+                    ok.value(),
+                    run)));
         line(s.slot(), s.doc(), ok.value());
       }
       case Outcome.Failure<Sender.Work, String> f -> {
         StateStore.Failure why = Failures.of(f.error(), f.attempts(), maxServerDelay);
         counters.fail(why.reason());
         log.decided(s.doc().tenant(), RunLog.Kind.FAILED, w.calls(), w.chars(), w.memoryChars());
-        send(new StateStore.Put(Row.failed(s.doc().entry(), s.hash(), settings, cost, why, run)));
+        send(
+            new StateStore.Put(
+                Row.failed(
+                    s.doc().entry(),
+                    s.hash(),
+                    settings.settings(s.doc().tenant()),
+                    cost,
+                    why,
+                    run)));
         line(s.slot(), s.doc(), null);
       }
     }

@@ -31,14 +31,30 @@ final class Report {
   static void write(
       Path file, TranslateJob.Result r, JobOptions options, String backend, StateStore store)
       throws IOException {
-    Consumer<Consumer<StateStore.Row>> failures = each -> store.failures(r.run(), each);
+    long[] failed = new long[1];
+    Consumer<Consumer<StateStore.Row>> failures =
+        each ->
+            store.failures(
+                r.run(),
+                row -> {
+                  failed[0]++;
+                  each.accept(row);
+                });
     SafePaths.writeAtomically(file, tmp -> writeJson(tmp, r, options, backend, failures));
     if (options.reportPage() != null) {
       Map<String, Long> byTenant = new TreeMap<>();
       r.tenants().forEach((name, t) -> byTenant.put(name, t.memoryChars()));
       Optional<ReportPage.FromMemory> memory =
           Optional.of(new ReportPage.FromMemory(r.memoryChars(), byTenant));
-      ReportPage.write(options.reportPage(), r, options, backend, failures, memory);
+      // The page lists the first rows only; how many there are in all was counted just now.
+      ReportPage.write(
+          options.reportPage(),
+          r,
+          options,
+          backend,
+          each -> store.failures(r.run(), ReportPage.MAX_ROWS, each),
+          failed[0],
+          memory);
     }
   }
 

@@ -138,7 +138,9 @@ final class ReportPage {
   /**
    * Writes the page to {@code file} atomically.
    *
-   * @param failures streams the run's failures, in the order to list them
+   * @param failures streams the run's failures to list, in order (the first {@link #MAX_ROWS} are
+   *     listed; more are read and not listed)
+   * @param total how many failures the run had in all
    * @param memory the translation memory's figures, when there are any
    */
   static void write(
@@ -147,18 +149,19 @@ final class ReportPage {
       JobOptions options,
       String backend,
       Consumer<Consumer<StateStore.Row>> failures,
+      long total,
       Optional<FromMemory> memory)
       throws IOException {
     SafePaths.writeAtomically(
         file,
         tmp -> {
           try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            new ReportPage(w, r, options, backend, memory).page(failures);
+            new ReportPage(w, r, options, backend, memory).page(failures, total);
           }
         });
   }
 
-  private void page(Consumer<Consumer<StateStore.Row>> failures) throws IOException {
+  private void page(Consumer<Consumer<StateStore.Row>> failures, long total) throws IOException {
     w("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     w("<meta http-equiv=\"Content-Security-Policy\" content=\"", CSP, "\">\n");
     w("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -169,7 +172,7 @@ final class ReportPage {
     cards();
     chart();
     tenants();
-    long[] counts = failures(failures);
+    long[] counts = failures(failures, total);
     w("<footer>Written by fanout translate at ", html(WHEN.format(Instant.now())), ". ");
     w("Every failure with all its fields is in the JSON report: ");
     w(html(options.report().toString()), ". This page loads nothing from the network.</footer>\n");
@@ -453,13 +456,14 @@ final class ReportPage {
    *
    * @return {total, listed}
    */
-  private long[] failures(Consumer<Consumer<StateStore.Row>> failures) throws IOException {
+  private long[] failures(Consumer<Consumer<StateStore.Row>> failures, long total)
+      throws IOException {
     w("<section id=\"failures-section\">\n<h2>Failed documents</h2>\n");
-    long[] counts = new long[2];
+    long[] counts = {total, 0};
     Report.eachFailure(
         failures,
         row -> {
-          if (counts[0]++ == 0) {
+          if (counts[1] == 0) {
             failureTableStart();
           }
           if (counts[1] < MAX_ROWS) {
@@ -467,6 +471,7 @@ final class ReportPage {
             failureRow(row);
           }
         });
+    counts[0] = Math.max(counts[0], counts[1]);
     if (counts[0] == 0) {
       w("<p class=\"none\">No document failed.</p>\n</section>\n");
       return counts;

@@ -8,9 +8,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Keeps every write inside the output directory, and makes every write atomic: a reader (or a
- * re-run after {@code kill -9}) sees the old file or the new one, never half of one.
+ * re-run after {@code kill -9}) sees the old file or the new one, never half of one. Public for the
+ * command line's other writers (a TMX export), so that every file fanout writes is written one way.
  */
-final class SafePaths {
+public final class SafePaths {
   private SafePaths() {}
 
   /**
@@ -82,7 +83,7 @@ final class SafePaths {
   }
 
   /** Writes a whole file, given the path of the (empty) temporary file to write it to. */
-  interface FileWriter {
+  public interface FileWriter {
     void writeTo(Path tmp) throws IOException;
   }
 
@@ -91,7 +92,7 @@ final class SafePaths {
    * write} fills a temporary file beside {@code target}, which is then renamed over it; when {@code
    * write} fails, the temporary file is deleted and {@code target} is left as it was.
    */
-  static void writeAtomically(Path target, FileWriter write) throws IOException {
+  public static void writeAtomically(Path target, FileWriter write) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path tmp = newFileBeside(target);

@@ -5,7 +5,6 @@ import dev.fanout.Task;
 import dev.fanout.translate.format.Extraction;
 import dev.fanout.translate.format.FormatException;
 import dev.fanout.translate.format.Formats;
-import dev.fanout.translate.format.Protection;
 import dev.fanout.translate.format.Unit;
 import dev.fanout.translate.store.StateStore;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The batch's task: one document. The format layer takes it apart into units (paragraphs, headings,
@@ -28,10 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * moved a token is sent once more cut at its tokens ({@link Unit#pieces}), with a warning naming
  * its line: the engine's doing costs that unit's characters again, never the document.
  *
- * <p>A retry resumes where the last attempt stopped: a unit, or a segment of a long unit, that came
- * back is never sent, or paid for, twice. A failure is thrown as the {@link TranslationException}
- * the backend threw, or {@code implausible_response} when an answer fails {@link Plausibility}; the
- * batch's retry policy decides what happens next.
+ * <p>An answer from the memory is checked like a backend's; one that does not fit the unit (the
+ * same words around tokens paired otherwise elsewhere) counts as a miss, and the unit is sent.
+ *
+ * <p>A retry resumes where the last attempt stopped: a unit, or a segment or piece of one, that
+ * came back is never sent, or paid for, twice. A failure is thrown as the {@link
+ * TranslationException} the backend threw, or {@code implausible_response} when an answer fails
+ * {@link Plausibility}; the batch's retry policy decides what happens next.
  */
 final class Sender implements Task<Sender.Work, String> {
   /** A document on its way through the batch: its plan and its progress across attempts. */
@@ -39,8 +42,11 @@ final class Sender implements Task<Sender.Work, String> {
     private final Plan.Send plan;
     private Extraction extraction; // once taken apart
     private String[] answers; // by unit, as they come back
-    private int partialUnit = -1; // the long unit being sent in segments, or -1
-    private String[] partialDone; // its segments translated so far
+    private int partialUnit = -1; // the unit whose requests are under way, or -1
+    private boolean partialInPieces; // ... sent whole (in segments) or in pieces
+    private String[][] partialDone; // its answers so far: [part][segment]
+    private int piecesUnit = -1; // the unit that must go in pieces (its whole answer was refused)
+    private String piecesWhy; // why: the format layer's reason
     private final List<StateStore.Memory> learned = new ArrayList<>();
     private final List<String> unitWarnings = new ArrayList<>(); // units sent again in pieces
     private List<String> warnings = List.of();
@@ -83,27 +89,28 @@ final class Sender implements Task<Sender.Work, String> {
   private final JobOptions options;
   private final Translator translator;
   private final TranslateJob.Counters counters;
-  private final Map<String, Formats> formats = new ConcurrentHashMap<>(); // by tenant
+  private final RunSettings settings;
   private final Memory memory;
-  private final String backend;
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
 
-  Sender(JobOptions options, Translator translator, TranslateJob.Counters counters, Memory memory) {
+  Sender(
+      JobOptions options,
+      Translator translator,
+      RunSettings settings,
+      TranslateJob.Counters counters,
+      Memory memory) {
     this.options = options;
     this.translator = translator;
+    this.settings = settings;
     this.counters = counters;
     this.memory = memory;
-    this.backend =
-        translator.version().isEmpty()
-            ? translator.name()
-            : translator.name() + "@" + translator.version();
   }
 
   @Override
   public String apply(Work w) throws Exception {
     InputItem.Document d = w.plan.doc();
     if (w.extraction == null) {
-      w.extraction = formatsFor(d.tenant()).extract(d.format(), d.text());
+      w.extraction = settings.formats(d.tenant()).extract(d.format(), d.text());
       w.answers = new String[w.extraction.units().size()];
     }
     String key = options.keyFor(d.tenant());
@@ -141,145 +148,184 @@ final class Sender implements Task<Sender.Work, String> {
 
   /** One unit: from the memory, or sent and checked, then remembered. */
   private String unit(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
-    String human = memory.human(u);
+    String human = fits(u, memory.human(u));
     if (human != null) {
-      w.memoryChars += u.text().length();
-      counters.memoryChars.add(u.text().length());
-      return human;
+      return fromMemory(w, u, human);
     }
     String k = memory.key(u);
     String remembered = memory.recallOrClaim(k);
-    if (remembered != null) {
-      w.memoryChars += u.text().length();
-      counters.memoryChars.add(u.text().length());
-      return remembered;
+    boolean claimed = remembered == null;
+    if (!claimed) {
+      String fit = fits(u, remembered);
+      if (fit != null) {
+        return fromMemory(w, u, fit);
+      }
+      // remembered for the same words around other pairs of tokens: send it (unclaimed)
     }
     try {
-      String answer;
-      try {
-        answer = u.check(send(w, index, u, key, limiter));
-      } catch (FormatException e) {
-        answer = inPieces(w, u, key, limiter, e);
+      String answer = null;
+      if (w.piecesUnit != index) {
+        try {
+          answer = u.check(requests(w, index, u, false, key, limiter));
+        } catch (FormatException e) {
+          w.piecesUnit = index;
+          w.piecesWhy = e.reason();
+        }
+      }
+      if (w.piecesUnit == index) {
+        try {
+          answer = u.check(requests(w, index, u, true, key, limiter));
+        } catch (FormatException e) {
+          throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // cannot happen
+        }
+        w.unitWarnings.add(
+            "line "
+                + u.line()
+                + ": the backend did not keep this unit's inline code, links or markup in place ("
+                + w.piecesWhy
+                + "), so it was translated in pieces between them: read it");
+        w.piecesUnit = -1;
       }
       memory.learned(k, answer);
       w.learned.add(
-          new StateStore.Memory(k, u.text(), answer, options.from(), options.to(), backend));
+          new StateStore.Memory(
+              k, u.text(), answer, options.from(), options.to(), settings.backend()));
       return answer;
     } catch (Throwable t) {
-      memory.abandoned(k);
+      if (claimed) {
+        memory.abandoned(k);
+      }
       throw t;
     }
   }
 
-  /**
-   * A unit whose answer lost, repeated or moved a token, sent again cut at its tokens (see {@link
-   * Unit#pieces}): the tokens cannot be lost, the document is not failed for the engine's doing,
-   * and a warning says which line to read. Costs the unit's characters a second time.
-   */
-  private String inPieces(Work w, Unit u, String key, RateLimiter limiter, FormatException why)
-      throws Exception {
-    List<String> pieces = u.pieces();
-    List<String> answers = new ArrayList<>(pieces.size());
-    for (String p : pieces) {
-      answers.add(
-          p.codePoints().anyMatch(Character::isLetter)
-              ? translate(w, p, key, limiter, "a piece of the unit at line " + u.line() + ": ")
-              : p);
+  /** {@return a remembered answer as it will be put back, or null if it does not fit the unit} */
+  private static String fits(Unit u, String remembered) {
+    if (remembered == null) {
+      return null;
     }
-    String answer;
     try {
-      answer = u.check(u.joinPieces(answers));
+      return u.check(remembered);
     } catch (FormatException e) {
-      e.addSuppressed(why);
-      throw TranslationException.permanent(e.reason(), 0, e.getMessage(), e); // cannot happen
+      return null;
     }
-    w.unitWarnings.add(
-        "line "
-            + u.line()
-            + ": the backend did not keep this unit's inline code, links or markup in place ("
-            + why.reason()
-            + "), so it was translated in pieces between them: read it");
+  }
+
+  private String fromMemory(Work w, Unit u, String answer) {
+    w.memoryChars += u.text().length();
+    counters.memoryChars.add(u.text().length());
     return answer;
   }
 
-  /** A unit's text sent as it is, or in segments when long; the answer joined. */
-  private String send(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
-    if (u.text().length() <= options.maxSegment()) {
-      return translate(w, u.text(), key, limiter, "");
-    }
-    if (w.partialUnit != index) {
+  /**
+   * Sends a unit's text, whole or cut at its tokens ({@link Unit#pieces}, when its whole answer did
+   * not keep them: the tokens cannot be lost then), each part in segments of at most {@code
+   * maxSegment} characters; the answers joined. Progress is kept in {@code w}, so a retry sends
+   * only what did not come back.
+   */
+  private String requests(
+      Work w, int index, Unit u, boolean inPieces, String key, RateLimiter limiter)
+      throws Exception {
+    if (w.partialUnit != index || w.partialInPieces != inPieces) {
       w.partialUnit = index;
+      w.partialInPieces = inPieces;
       w.partialDone = null;
     }
-    List<String> pieces = Segmenter.split(u.text(), options.maxSegment());
-    if (w.partialDone == null || w.partialDone.length != pieces.size()) {
-      w.partialDone = new String[pieces.size()];
+    List<String> parts = inPieces ? u.pieces() : List.of(u.text());
+    if (w.partialDone == null) {
+      w.partialDone = new String[parts.size()][];
     }
-    for (int i = 0; i < pieces.size(); i++) {
-      if (w.partialDone[i] == null) {
-        w.partialDone[i] =
-            translate(
-                w,
-                pieces.get(i),
-                key,
-                limiter,
-                "segment "
-                    + (i + 1)
-                    + " of "
-                    + pieces.size()
-                    + " of the unit at line "
-                    + u.line()
-                    + ": ");
+    List<String> answers = new ArrayList<>(parts.size());
+    for (int i = 0; i < parts.size(); i++) {
+      String part = parts.get(i);
+      if (inPieces && part.codePoints().noneMatch(Character::isLetter)) {
+        answers.add(part); // punctuation between tokens: nothing to translate
+        continue;
       }
+      List<String> segments = segments(part, options.maxSegment());
+      if (w.partialDone[i] == null) {
+        w.partialDone[i] = new String[segments.size()];
+      }
+      String[] done = w.partialDone[i];
+      for (int j = 0; j < segments.size(); j++) {
+        if (done[j] == null) {
+          int part1 = i + 1;
+          int segment1 = j + 1;
+          done[j] =
+              translate(
+                  w,
+                  segments.get(j),
+                  key,
+                  limiter,
+                  () -> where(u, inPieces, part1, parts.size(), segment1, segments.size()));
+        }
+      }
+      answers.add(String.join("", done));
     }
-    String joined = String.join("", w.partialDone);
     w.partialUnit = -1;
     w.partialDone = null;
-    return joined;
+    return inPieces ? u.joinPieces(answers) : answers.get(0);
+  }
+
+  /** Where a request stands in its unit, for a message: counted only when one is needed. */
+  private static String where(
+      Unit u, boolean inPieces, int part, int parts, int segment, int segments) {
+    StringBuilder b = new StringBuilder();
+    if (segments > 1) {
+      b.append("segment ").append(segment).append(" of ").append(segments).append(" of ");
+    }
+    if (inPieces) {
+      b.append("piece ").append(part).append(" of ").append(parts).append(" of ");
+    }
+    return b.append("the unit at line ").append(u.line()).append(": ").toString();
+  }
+
+  /** A text as requests: itself, or its segments when longer than {@code maxSegment}. */
+  static List<String> segments(String text, int maxSegment) {
+    return text.length() <= maxSegment ? List.of(text) : Segmenter.split(text, maxSegment);
+  }
+
+  /** {@return {start, end} of what is sent of a request: it without its surrounding whitespace} */
+  static int[] body(String request) {
+    int a = 0;
+    while (a < request.length() && Character.isWhitespace(request.charAt(a))) {
+      a++;
+    }
+    int b = request.length();
+    while (b > a && Character.isWhitespace(request.charAt(b - 1))) {
+      b--;
+    }
+    return new int[] {a, b};
   }
 
   /** One request: its surrounding whitespace stays, its body is sent (a blank one is not). */
-  private String translate(Work w, String piece, String key, RateLimiter limiter, String where)
+  private String translate(
+      Work w, String piece, String key, RateLimiter limiter, Supplier<String> where)
       throws Exception {
-    int a = 0;
-    while (a < piece.length() && Character.isWhitespace(piece.charAt(a))) {
-      a++;
-    }
-    int b = piece.length();
-    while (b > a && Character.isWhitespace(piece.charAt(b - 1))) {
-      b--;
-    }
+    int[] body = body(piece);
+    int a = body[0];
+    int b = body[1];
     if (a == b) {
       return piece;
     }
-    String body = piece.substring(a, b);
+    String text = piece.substring(a, b);
     if (limiter != null) {
       limiter.acquire();
     }
     w.calls++;
-    w.chars += body.length();
+    w.chars += text.length();
     counters.calls.increment();
-    counters.chars.add(body.length());
+    counters.chars.add(text.length());
     String answer =
         translator.translate(
             new TranslationRequest(
-                body, options.from(), options.to(), TranslationRequest.Format.TEXT, key));
-    Optional<String> problem = Plausibility.problem(body, answer);
+                text, options.from(), options.to(), TranslationRequest.Format.TEXT, key));
+    Optional<String> problem = Plausibility.problem(text, answer);
     if (problem.isPresent()) {
       throw TranslationException.permanent(
-          "implausible_response", 200, where + problem.get(), null);
+          "implausible_response", 200, where.get() + problem.get(), null);
     }
     return piece.substring(0, a) + answer + piece.substring(b);
-  }
-
-  /** The format layer for a tenant's documents: its do-not-translate terms are protected. */
-  private Formats formatsFor(String tenant) {
-    return formats.computeIfAbsent(
-        tenant,
-        t ->
-            new Formats(
-                options.frontMatterKeys(),
-                Protection.TEXT.withTerms(options.glossary().doNotTranslate(t))));
   }
 
   private RateLimiter limiterFor(String tenant) {

@@ -67,7 +67,7 @@ public final class TranslateJob {
   private final JobOptions options;
   private final Translator translator;
   private final StateStore store;
-  private final String settings;
+  private final RunSettings settings;
   private final Counters counters = new Counters();
 
   /** Live counts, for progress displays. All fields only grow. */
@@ -282,7 +282,7 @@ public final class TranslateJob {
     this.options = options;
     this.translator = translator;
     this.store = store;
-    this.settings = options.from() + ">" + options.to() + "|" + translator.name();
+    this.settings = new RunSettings(options, translator);
   }
 
   /** The live counters (for a progress display on another thread). */
@@ -335,7 +335,7 @@ public final class TranslateJob {
             });
       }
       Planner planner = new Planner(options, store, settings, jsonl);
-      Memory memory = new Memory(store, options.from(), options.to(), translator);
+      Memory memory = new Memory(store, options.from(), options.to(), settings.backend());
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
           () -> {
@@ -361,7 +361,7 @@ public final class TranslateJob {
                     counters.retries.increment();
                   }
                 })
-            .run(new Sender(options, translator, counters, memory), recorder::record);
+            .run(new Sender(options, translator, settings, counters, memory), recorder::record);
       } catch (ChannelClosedException e) {
         failure = asRuntime(e.getCause()); // planning failed (the state store, most likely)
       } catch (RuntimeException e) {
@@ -438,15 +438,16 @@ public final class TranslateJob {
 
   /**
    * A dry run: reads the inputs, asks the state store and the translation memory, and counts what a
-   * run would send, per tenant; sends nothing, writes nothing (not even a run in the store).
+   * run would send, per tenant; sends nothing, writes no output and no row (not even a run) in the
+   * store, which the caller opened (opening may upgrade an older store's schema).
    *
    * @param pricePerMillionChars the backend's price per million characters, for the cost (0: none)
    * @return the counts
    * @throws StoreException when the state store cannot be read
    */
   public Estimate estimate(double pricePerMillionChars) {
-    Memory memory = new Memory(store, options.from(), options.to(), translator);
-    Estimator estimator = new Estimator(options, memory);
+    Memory memory = new Memory(store, options.from(), options.to(), settings.backend());
+    Estimator estimator = new Estimator(options, settings, memory);
     Planner planner = new Planner(options, store, settings, null);
     try (Inputs inputs = new Inputs(options.inputs(), options.out())) {
       while (inputs.hasNext()) {

@@ -24,10 +24,14 @@ public interface Translator extends AutoCloseable {
   /**
    * What changes when the backend would translate the same text differently: an engine's data
    * version, an algorithm's revision. The translation memory keys units on the backend's name and
-   * this, so a new version is never served the old one's translations. Empty when the backend
-   * cannot tell (a remote server): then only its name counts.
+   * this, and a document's settings include it, so a new version is never served the old one's
+   * translations. Empty when the backend cannot tell (a remote server): then only its name counts.
+   * Called once per run; may read files.
+   *
+   * @param from the source language of the run
+   * @param to the target language of the run
    */
-  default String version() {
+  default String version(String from, String to) {
     return "";
   }
 

@@ -118,8 +118,13 @@ class GlossaryAndDryRunTest {
     assertEquals(1.5, e.tenants().get("default").seconds(), 1e-9, "3 requests at 2 a second");
     assertEquals(1.5, all.seconds(), 1e-9, "tenants run side by side: the slowest");
 
+    // A real run sends what the dry run counted.
+    TranslateJob.Result r = run(o, new TranslateJobTest.Recording());
+    assertEquals(all.calls(), r.calls(), "requests: estimated as sent");
+    assertEquals(all.chars(), r.chars(), "characters: estimated as sent");
+    assertEquals(all.memoryChars(), r.memoryChars(), "served from memory: estimated as served");
+
     // After a real run, the same dry run sends nothing; one edited paragraph is all it sends.
-    run(o, new TranslateJobTest.Recording());
     write("in/b.md", "Shared paragraph.\n\nSecond own paragraph, edited.\n");
     try (StateStore store = StateStores.openIfExists(null, o.out())) {
       e = new TranslateJob(o, never, store).estimate(0);
@@ -128,5 +133,27 @@ class GlossaryAndDryRunTest {
     assertEquals(2, e.total().skipped());
     assertEquals(1, e.total().units());
     assertEquals("Second own paragraph, edited.".length(), e.total().chars());
+  }
+
+  @Test
+  void aNewDoNotTranslateTermReachesDocumentsAlreadyDone() throws IOException {
+    write("in/a.md", "Install fanout now.\n\nAnother paragraph.\n");
+    TranslateJobTest.Recording first = new TranslateJobTest.Recording();
+    run(options().build(), first);
+    assertEquals(
+        "INSTALL FANOUT NOW.\n\nANOTHER PARAGRAPH.\n", Files.readString(dir.resolve("out/a.md")));
+
+    TranslateJobTest.Recording second = new TranslateJobTest.Recording();
+    Glossary g = Glossary.of(List.of(new Glossary.Entry("fanout", "", "")));
+    TranslateJob.Result r = run(options().glossary(g).build(), second);
+    assertEquals(1, r.translated(), "the settings changed: the document is done again");
+    assertEquals(
+        List.of("Install ⟦1⟧ now."), second.texts(), "the unit without the term from memory");
+    assertEquals(
+        "INSTALL fanout NOW.\n\nANOTHER PARAGRAPH.\n", Files.readString(dir.resolve("out/a.md")));
+
+    TranslateJobTest.Recording third = new TranslateJobTest.Recording();
+    assertEquals(1, run(options().glossary(g).build(), third).skipped(), "the same settings again");
+    assertEquals(List.of(), third.texts());
   }
 }

@@ -242,6 +242,7 @@ class ReportPageBrowserTest {
         ReportPageTest.options(dir, page),
         "libretranslate",
         ReportPageTest.failures(n),
+        n,
         Optional.of(
             new ReportPage.FromMemory(
                 21_000_000,

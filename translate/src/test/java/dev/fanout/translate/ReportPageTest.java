@@ -123,7 +123,7 @@ class ReportPageTest {
       Optional<ReportPage.FromMemory> memory)
       throws IOException {
     Path file = dir.resolve("report.html");
-    ReportPage.write(file, r, options(dir, file), "pseudo", failures, memory);
+    ReportPage.write(file, r, options(dir, file), "pseudo", failures, r.failed(), memory);
     return Files.readString(file);
   }
 

@@ -78,6 +78,17 @@ class TranslationMemoryTest {
       write("doc" + i + ".md", "Shared boilerplate paragraph.\n\nOwn paragraph " + i + ".\n");
     }
     TranslateJobTest.Recording t = new TranslateJobTest.Recording();
+    // The first request for the shared paragraph is held until a second one arrives (or half a
+    // second passes): the other workers meet the paragraph meanwhile, and must wait for it.
+    java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(2);
+    t.rule =
+        q -> {
+          if (q.text().startsWith("Shared")) {
+            second.countDown();
+            awaitQuietly(second, 500);
+          }
+          return null;
+        };
     TranslateJob.Result r = run(options(), t);
     assertEquals(20, r.translated());
     assertEquals(
@@ -89,6 +100,48 @@ class TranslationMemoryTest {
       assertEquals(
           "SHARED BOILERPLATE PARAGRAPH.\n\nOWN PARAGRAPH " + i + ".\n", out("doc" + i + ".md"));
     }
+  }
+
+  private static void awaitQuietly(java.util.concurrent.CountDownLatch latch, long millis) {
+    try {
+      latch.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void whenTheWorkerSendingASharedUnitFailsOneWaitingWorkerSendsItInstead() throws IOException {
+    for (int i = 0; i < 8; i++) {
+      write("doc" + i + ".md", "Shared boilerplate paragraph.\n\nOwn paragraph " + i + ".\n");
+    }
+    TranslateJobTest.Recording t = new TranslateJobTest.Recording();
+    java.util.concurrent.atomic.AtomicInteger shared =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch another = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean refused =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean secondAfterRefusal =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    t.rule =
+        q -> {
+          if (!q.text().startsWith("Shared")) {
+            return null;
+          }
+          if (shared.incrementAndGet() == 1) {
+            awaitQuietly(another, 300); // the others meet the paragraph meanwhile: they wait
+            refused.set(true);
+            return TranslationException.permanent("bad_request", 400, "refused once", null);
+          }
+          secondAfterRefusal.set(refused.get());
+          another.countDown();
+          return null;
+        };
+    TranslateJob.Result r = run(options(), t);
+    assertEquals(1, r.failed(), "the document whose request was refused");
+    assertEquals(7, r.translated());
+    assertEquals(2, shared.get(), "refused once, then sent once by one of the waiting workers");
+    assertTrue(secondAfterRefusal.get(), "nobody sent it while the first worker had it");
   }
 
   @Test
@@ -126,6 +179,16 @@ class TranslationMemoryTest {
         };
     run(options(), other);
     assertEquals(List.of("Hello there."), other.texts(), "another backend translates it afresh");
+    TranslateJobTest.Recording newer =
+        new TranslateJobTest.Recording() {
+          @Override
+          public String version(String from, String to) {
+            return "2";
+          }
+        };
+    TranslateJob.Result again = run(options(), newer);
+    assertEquals(1, again.translated(), "a new version is a new setting: the document is redone");
+    assertEquals(List.of("Hello there."), newer.texts(), "...and its units translated afresh");
     JobOptions french =
         JobOptions.builder(List.of(dir.resolve("in")), dir.resolve("out-fr"), "fr").build();
     TranslateJobTest.Recording fr = new TranslateJobTest.Recording();

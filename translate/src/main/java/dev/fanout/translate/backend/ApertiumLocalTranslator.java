@@ -3,6 +3,7 @@ package dev.fanout.translate.backend;
 import dev.fanout.translate.Languages;
 import dev.fanout.translate.TranslationException;
 import dev.fanout.translate.TranslationRequest;
+import dev.fanout.translate.format.Unit;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.File;
@@ -322,23 +323,29 @@ public final class ApertiumLocalTranslator implements Apertium {
     }
   }
 
-  /** A format-layer token, {@code ⟦n⟧}, as the deformatter leaves it in the text. */
-  private static final java.util.regex.Pattern TOKEN =
-      java.util.regex.Pattern.compile("\u27E6\\d{1,6}\u27E7");
-
   /**
-   * Makes each format-layer token ({@code ⟦n⟧}) a superblank of Apertium's stream format, {@code
-   * [⟦n⟧]}: the engine keeps blanks whole and in their order, where it would read the brackets as
-   * punctuation, split them from their number and reorder words through them (measured: "the user's
-   * ⟦2⟧ file" came back as "la⟧ 2 lima de ⟦el usuario"). The reformatter writes a blank's content
-   * back as it was.
+   * Makes each format-layer token ({@code ⟦n⟧}, as {@link Unit#tokenEnd} reads it) a superblank of
+   * Apertium's stream format, {@code [⟦n⟧]}: the engine keeps blanks whole and in their order,
+   * where it would read the brackets as punctuation, split them from their number and reorder words
+   * through them (measured: "the user's ⟦2⟧ file" came back as "la⟧ 2 lima de ⟦el usuario"). The
+   * reformatter writes a blank's content back as it was. Anything else is left as it is.
    */
   static byte[] superblankTokens(byte[] deformatted) {
     String s = new String(deformatted, StandardCharsets.UTF_8);
-    if (s.indexOf('\u27E6') < 0) {
+    if (s.indexOf(Unit.OPEN) < 0) {
       return deformatted;
     }
-    return TOKEN.matcher(s).replaceAll("[$0]").getBytes(StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(s.length() + 16);
+    int from = 0;
+    for (int i = s.indexOf(Unit.OPEN); i >= 0; i = s.indexOf(Unit.OPEN, i + 1)) {
+      int end = Unit.tokenEnd(s, i);
+      if (end > i) {
+        out.append(s, from, i).append('[').append(s, i, end).append(']');
+        from = end;
+        i = end - 1;
+      }
+    }
+    return out.append(s, from, s.length()).toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -469,6 +476,39 @@ public final class ApertiumLocalTranslator implements Apertium {
       pool = Objects.requireNonNullElse(pools.putIfAbsent(name, fresh), fresh);
     }
     return pool;
+  }
+
+  /**
+   * The pair's engine data as it is on this machine: a digest of its mode file and of the size and
+   * time of every file the mode file names (dictionaries, transfer rules), so that a new version of
+   * the pair's package makes new translation-memory keys. Empty when the pair is not installed.
+   */
+  @Override
+  public String version(String from, String to) {
+    Optional<Path> mode = modeFile(modesDirectory, from, to);
+    if (mode.isEmpty()) {
+      return "";
+    }
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      String text = Files.readString(mode.get());
+      md.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("/[^\\s'\"]+").matcher(text);
+      while (m.find()) {
+        Path p = Path.of(m.group());
+        if (Files.isRegularFile(p)) {
+          md.update(
+              (p + " " + Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis() + "\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      String name = mode.get().getFileName().toString();
+      return name.substring(0, name.length() - ".mode".length())
+          + ":"
+          + java.util.HexFormat.of().formatHex(md.digest(), 0, 6);
+    } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+      return ""; // unreadable: the run says so when it starts the pair; the name alone keys
+    }
   }
 
   static Optional<Path> modeFile(Path modesDirectory, String from, String to) {

@@ -58,6 +58,14 @@ public final class PseudoTranslator implements Translator {
     return "pseudo";
   }
 
+  /** Raise when the pseudo-localiser's output for the same text changes. */
+  private static final String REVISION = "1";
+
+  @Override
+  public String version(String from, String to) {
+    return REVISION;
+  }
+
   /**
    * Pseudo-localises {@code request.text()}; see the class comment. A blank text comes back
    * unchanged.

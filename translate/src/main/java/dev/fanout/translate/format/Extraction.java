@@ -42,11 +42,6 @@ public final class Extraction {
     return units;
   }
 
-  /** {@return the document as it was read} */
-  public String source() {
-    return source;
-  }
-
   /**
    * The document as it was given, with every unit's answer put in.
    *
@@ -103,29 +98,19 @@ public final class Extraction {
 
   /** Whether every {@code ⟦} opens {@code ⟦digits⟧} and no {@code ⟧} stands alone. */
   private static boolean canonical(String answer) {
-    boolean inToken = false;
-    int digits = 0;
     for (int i = 0; i < answer.length(); i++) {
       char c = answer.charAt(i);
       if (c == Unit.OPEN) {
-        if (inToken) {
+        int end = Unit.tokenEnd(answer, i);
+        if (end < 0) {
           return false;
         }
-        inToken = true;
-        digits = 0;
+        i = end - 1;
       } else if (c == Unit.CLOSE) {
-        if (!inToken || digits == 0 || digits > 6) {
-          return false;
-        }
-        inToken = false;
-      } else if (inToken) {
-        if (c < '0' || c > '9') {
-          return false;
-        }
-        digits++;
+        return false;
       }
     }
-    return !inToken;
+    return true;
   }
 
   /** Checks that every token of {@code u} is in {@code answer} exactly once, pairs in order. */
@@ -137,9 +122,10 @@ public final class Extraction {
       if (answer.charAt(i) != Unit.OPEN) {
         continue;
       }
-      int close = answer.indexOf(Unit.CLOSE, i + 1);
-      int k = close < 0 ? -1 : number(answer, i + 1, close);
+      int end = Unit.tokenEnd(answer, i);
+      int k = end < 0 ? -1 : number(answer, i + 1, end - 1);
       if (k < 1 || k > n) {
+        int close = answer.indexOf(Unit.CLOSE, i + 1);
         throw new FormatException(
             "token_unexpected",
             "unit at line "
@@ -153,7 +139,7 @@ public final class Extraction {
       }
       count[k]++;
       position[k] = i;
-      i = close;
+      i = end - 1;
     }
     for (int k = 1; k <= n; k++) {
       if (count[k] != 1) {
@@ -189,17 +175,11 @@ public final class Extraction {
     }
   }
 
+  /** The number written in {@code [from, to)}, digits only (see {@link Unit#tokenEnd}). */
   private static int number(String s, int from, int to) {
-    if (to - from < 1 || to - from > 6) {
-      return -1;
-    }
     int v = 0;
     for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      v = v * 10 + (c - '0');
+      v = v * 10 + (s.charAt(i) - '0');
     }
     return v;
   }
@@ -238,7 +218,7 @@ public final class Extraction {
     for (int i = 0; i < answer.length(); i++) {
       char c = answer.charAt(i);
       if (c == Unit.OPEN) {
-        int close = answer.indexOf(Unit.CLOSE, i + 1);
+        int close = Unit.tokenEnd(answer, i) - 1; // checked: every token is well formed
         int k = number(answer, i + 1, close);
         int wordsEnd = i;
         while (u.tightLeft[k - 1] && wordsEnd > words && answer.charAt(wordsEnd - 1) == ' ') {

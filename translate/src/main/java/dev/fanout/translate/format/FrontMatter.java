@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * scalars and the fences stay byte for byte. A translated value keeps its quoting: inside {@code
  * "..."} or {@code '...'} the answer is escaped for that quoting; a plain value whose translation
  * would no longer parse as a plain scalar (a {@code ": "}, a {@code " #"}, a leading indicator) is
- * written double-quoted instead.
+ * written double-quoted instead; an answer that is the source's own value is written as it was. A
+ * comment after a value ({@code title: "Intro" # page title}) is not sent and stays.
  */
 final class FrontMatter {
 
@@ -112,8 +113,12 @@ final class FrontMatter {
     }
     char first = source.charAt(s);
     UnitBuilder b = new UnitBuilder(source, protection);
-    if ((first == '"' || first == '\'') && e - s >= 2 && source.charAt(e - 1) == first) {
-      b.text(s + 1, e - 1);
+    if (first == '"' || first == '\'') {
+      int close = closingQuote(source, s, e);
+      if (close < 0 || !blanksOrComment(source, close + 1, e)) {
+        return null; // continued on the next line, or not YAML: left as it is
+      }
+      b.text(s + 1, close);
       b.escapeText(
           first == '"' ? FrontMatter::escapeDoubleQuoted : FrontMatter::escapeSingleQuoted);
       return b.build();
@@ -124,17 +129,62 @@ final class FrontMatter {
         || first == '{'
         || first == '&'
         || first == '*'
-        || first == '!') {
-      return null; // block scalars, flow collections, anchors, aliases, tags: left as they are
+        || first == '!'
+        || first == '#') {
+      // block scalars, flow collections, anchors, aliases, tags, no value but a comment: left as
+      // they are
+      return null;
     }
-    int comment = source.indexOf(" #", s);
-    int valueEnd = comment >= 0 && comment < e ? comment : e;
+    int valueEnd = e;
+    for (int i = s + 1; i < e; i++) {
+      if (source.charAt(i) == '#' && isBlank(source.charAt(i - 1))) {
+        valueEnd = i; // " # a comment"
+        break;
+      }
+    }
     while (valueEnd > s && Character.isWhitespace(source.charAt(valueEnd - 1))) {
       valueEnd--;
     }
+    // An answer that is the source's own value stays as it was, even where a new value would
+    // need quotes ("Yes", "-v flag"): the identity engine gives back every byte.
+    String raw = source.substring(s, valueEnd);
     b.text(s, valueEnd);
-    b.finish(FrontMatter::plainOrQuoted);
+    b.finish(v -> v.equals(raw) ? v : plainOrQuoted(v));
     return b.build();
+  }
+
+  /**
+   * The closing quote of the quoted scalar opening at {@code s} ({@code "} with backslash escapes,
+   * {@code '} with {@code ''}) on the line {@code [s, e)}, or -1.
+   */
+  private static int closingQuote(String source, int s, int e) {
+    char quote = source.charAt(s);
+    for (int i = s + 1; i < e; i++) {
+      char c = source.charAt(i);
+      if (quote == '"' && c == '\\') {
+        i++;
+      } else if (c == quote) {
+        if (quote == '\'' && i + 1 < e && source.charAt(i + 1) == '\'') {
+          i++;
+        } else {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Whether {@code [i, e)} holds only blanks, then perhaps a comment ({@code " # ..."}). */
+  private static boolean blanksOrComment(String source, int i, int e) {
+    int j = i;
+    while (j < e && isBlank(source.charAt(j))) {
+      j++;
+    }
+    return j == e || (j > i && source.charAt(j) == '#');
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t';
   }
 
   /** {@code "} not already escaped gets a backslash; a lone backslash is doubled. */

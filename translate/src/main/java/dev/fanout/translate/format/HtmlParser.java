@@ -85,7 +85,7 @@ final class HtmlParser {
 
   static Extraction parse(String source, Protection base) {
     Parser parser = Parser.htmlParser().setTrackPosition(true);
-    Walker walker = new Walker(source, Protection.html(base));
+    Walker walker = new Walker(source, base);
     walker.container(Jsoup.parse(source, "", parser));
     return new Extraction(source, wellNested(walker.units), null);
   }
@@ -121,14 +121,16 @@ final class HtmlParser {
   /** Walks one document and builds its units. */
   private static final class Walker {
     private final String source;
-    private final Protection protection;
+    private final Protection protection; // in text
+    private final Protection attributeProtection; // in attribute values
     private final List<Unit> units = new ArrayList<>();
     private final Set<Integer> usedTags = new HashSet<>(); // start offsets of the tags used
     private final Map<Element, Boolean> inline = new IdentityHashMap<>();
 
-    Walker(String source, Protection protection) {
+    Walker(String source, Protection base) {
       this.source = source;
-      this.protection = protection;
+      this.protection = Protection.html(base);
+      this.attributeProtection = Protection.htmlAttribute(base);
     }
 
     /** The children of a block: runs of inline content, and the blocks between them. */
@@ -222,7 +224,7 @@ final class HtmlParser {
       for (Piece p : pieces) {
         b.token(cursor, p.start()); // a stray end tag, which jsoup drops
         if (p.kind() == Kind.WORDS) {
-          words(b, p.start(), p.end(), false);
+          b.lines(p.start(), p.end());
         } else {
           b.token(p.start(), p.end());
         }
@@ -246,7 +248,6 @@ final class HtmlParser {
         int n = pieces.size();
         Piece first = pieces.get(0);
         Piece last = pieces.get(n - 1);
-        changed = true;
         if (blank(first) || isBreak(first)) {
           pieces.remove(0);
         } else if (blank(last) || isBreak(last)) {
@@ -300,7 +301,7 @@ final class HtmlParser {
       if (r.isTracked() && readsAs(r.startPos(), r.endPos(), t.getWholeText(), false)) {
         Piece p = new Piece(r.startPos(), r.endPos(), Kind.WORDS, null).trimmed(source, true, true);
         UnitBuilder b = new UnitBuilder(source, protection).escapeText(HtmlText::escapeTitle);
-        words(b, p.start(), p.end(), false);
+        b.lines(p.start(), p.end());
         add(b.build());
       }
     }
@@ -322,7 +323,7 @@ final class HtmlParser {
                 && v.endPos() < source.length()
                 && source.charAt(v.endPos()) == before;
         Piece p = new Piece(v.startPos(), v.endPos(), Kind.WORDS, null).trimmed(source, true, true);
-        UnitBuilder b = new UnitBuilder(source, protection);
+        UnitBuilder b = new UnitBuilder(source, attributeProtection);
         if (!quoted) {
           String raw = source.substring(p.start(), p.end());
           b.escapeText(HtmlText::escapeUnquoted);
@@ -332,40 +333,9 @@ final class HtmlParser {
         } else {
           b.escapeText(HtmlText::escapeSingleQuoted);
         }
-        words(b, p.start(), p.end(), true);
+        b.lines(p.start(), p.end());
         add(b.build());
       }
-    }
-
-    /**
-     * Words in {@code [s, e)}: each line break, with the indentation after it, is sent as {@code
-     * "\n"}; character references that {@link UnitBuilder#text} would send as words are tokens.
-     */
-    private void words(UnitBuilder b, int s, int e, boolean attribute) {
-      int plain = s;
-      int i = s;
-      while (i < e) {
-        char c = source.charAt(i);
-        int reference = c == '&' ? HtmlText.untokenedReferenceEnd(source, i, e, attribute) : i;
-        if (c == '\n' || (c == '\r' && i + 1 < e && source.charAt(i + 1) == '\n')) {
-          b.text(plain, i);
-          int after = c == '\r' ? i + 2 : i + 1;
-          while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
-            after++;
-          }
-          b.gap(i, after);
-          i = after;
-          plain = after;
-        } else if (reference > i) {
-          b.text(plain, i);
-          b.token(i, reference);
-          i = reference;
-          plain = reference;
-        } else {
-          i++;
-        }
-      }
-      b.text(plain, e);
     }
 
     /**

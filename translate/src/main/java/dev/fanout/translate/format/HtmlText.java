@@ -1,7 +1,6 @@
 package dev.fanout.translate.format;
 
 import java.util.function.IntPredicate;
-import java.util.regex.Pattern;
 import org.jsoup.nodes.Entities;
 
 /**
@@ -15,14 +14,6 @@ import org.jsoup.nodes.Entities;
  * {@code <} or {@code &} at the very end of a stretch is judged as if nothing followed it.
  */
 final class HtmlText {
-  /**
-   * The character references {@link UnitBuilder#text} already keeps as tokens, with their {@code
-   * ;}; the others (legacy ones such as {@code &copy 2024}, long numeric ones) are made tokens by
-   * the HTML parser before the text reaches it.
-   */
-  private static final Pattern TERMINATED =
-      Pattern.compile("&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});");
-
   private HtmlText() {}
 
   /**
@@ -70,18 +61,6 @@ final class HtmlText {
     }
     int end = j + legacy.length();
     if (attribute && end < limit && (isAsciiAlphanumeric(s.charAt(end)) || s.charAt(end) == '=')) {
-      return i;
-    }
-    return end;
-  }
-
-  /**
-   * A reference that {@link UnitBuilder#text} would send as words (it keeps only terminated ones):
-   * its end, or {@code i}. The HTML parser makes these tokens itself.
-   */
-  static int untokenedReferenceEnd(String source, int i, int limit, boolean attribute) {
-    int end = referenceEnd(source, i, limit, attribute);
-    if (end > i && TERMINATED.matcher(source).region(i, end).matches()) {
       return i;
     }
     return end;

@@ -341,6 +341,15 @@ final class MarkdownParser {
       return new Extraction.Assembled(fixed.toString(), List.copyOf(warnings));
     }
 
+    /** Where a node's source ends in the output, or -1 when it has no span. */
+    private static int end(Node n, int offset) {
+      if (n == null || n.getSourceSpans().isEmpty()) {
+        return -1;
+      }
+      SourceSpan s = n.getSourceSpans().get(n.getSourceSpans().size() - 1);
+      return offset + s.getInputIndex() + s.getLength();
+    }
+
     private static void find(
         Node n,
         String out,
@@ -365,10 +374,13 @@ final class MarkdownParser {
                     + " was left as it was: the output's headings could not be matched with the"
                     + " source's");
           } else if (to != null) {
-            SourceSpan s = c.getSourceSpans().get(c.getSourceSpans().size() - 1);
-            int end = offset + s.getInputIndex() + s.getLength();
-            int at = out.lastIndexOf("#" + anchor, end);
-            if (at >= offset + c.getSourceSpans().get(0).getInputIndex()) {
+            int start = offset + c.getSourceSpans().get(0).getInputIndex();
+            int end = end(c, offset);
+            // The target follows the link's text (its last child) or the definition's label, and
+            // comes before its title, which may hold "#anchor" too.
+            int from = c instanceof Link ? end(c.getLastChild(), offset) : out.indexOf("]:", start);
+            int at = out.indexOf("#" + anchor, from < 0 ? start : from);
+            if (at >= 0 && at + 1 + anchor.length() <= end) {
               targets.add(new int[] {at + 1, at + 1 + anchor.length()});
               replacements.add(to);
             }

@@ -7,21 +7,33 @@ import java.util.List;
 
 /**
  * What a format protects inside translatable text, beyond what every format protects (placeholders,
- * URLs): Markdown's backslash escapes, character references, and terms that must not be translated
- * (a glossary's do-not-translate entries), matched case-sensitively on word boundaries, the longest
- * first. Immutable.
+ * URLs): Markdown's backslash escapes, character references (as Markdown or as HTML reads them),
+ * and terms that must not be translated (a glossary's do-not-translate entries), matched
+ * case-sensitively on word boundaries, the longest first. Immutable.
  */
 public final class Protection {
   /** Nothing beyond placeholders and URLs: plain text. */
-  public static final Protection TEXT = new Protection(false, false, List.of());
+  public static final Protection TEXT = new Protection(false, References.NONE, List.of());
+
+  /** Which character references are kept as tokens. */
+  enum References {
+    /** None: plain text. */
+    NONE,
+    /** Those ending in {@code ;}: {@code &amp;}, {@code &#233;}, {@code &#xE9;} (Markdown). */
+    TERMINATED,
+    /** As a browser reads them in text: also {@code &copy 2024}, {@code &#65}. */
+    HTML_TEXT,
+    /** As a browser reads them in an attribute value ({@code ?a=1&copy=2} holds none). */
+    HTML_ATTRIBUTE
+  }
 
   final boolean escapes;
-  final boolean entities;
+  final References references;
   private final List<String> terms; // longest first
 
-  private Protection(boolean escapes, boolean entities, List<String> terms) {
+  private Protection(boolean escapes, References references, List<String> terms) {
     this.escapes = escapes;
-    this.entities = entities;
+    this.references = references;
     this.terms = terms;
   }
 
@@ -34,17 +46,22 @@ public final class Protection {
       }
     }
     t.sort(Comparator.comparingInt(String::length).reversed());
-    return new Protection(escapes, entities, List.copyOf(t));
+    return new Protection(escapes, references, List.copyOf(t));
   }
 
   /** Markdown: also backslash escapes and character references. */
   static Protection markdown(Protection base) {
-    return new Protection(true, true, base.terms);
+    return new Protection(true, References.TERMINATED, base.terms);
   }
 
-  /** HTML: also character references. */
+  /** HTML text: also character references, as a browser reads them in text. */
   static Protection html(Protection base) {
-    return new Protection(false, true, base.terms);
+    return new Protection(false, References.HTML_TEXT, base.terms);
+  }
+
+  /** An HTML attribute value: also character references, as a browser reads them there. */
+  static Protection htmlAttribute(Protection base) {
+    return new Protection(false, References.HTML_ATTRIBUTE, base.terms);
   }
 
   /** The end of a protected term starting at {@code i} (word-bounded, within {@code e}), or i. */
@@ -63,11 +80,6 @@ public final class Protection {
       }
     }
     return i;
-  }
-
-  /** {@return the protected terms, longest first} */
-  List<String> terms() {
-    return terms;
   }
 
   private static boolean isWordChar(char c) {

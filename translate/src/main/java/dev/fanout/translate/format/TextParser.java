@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * Plain text taken apart: one unit per paragraph (lines between blank lines). A paragraph's
- * surrounding whitespace stays outside its unit; the line breaks inside it (with the next line's
- * indentation) are sent as {@code "\n"} and restored as they were. Placeholders, URLs and protected
- * terms inside travel as tokens.
+ * surrounding whitespace stays outside its unit; the line breaks inside it (with the blanks that
+ * end a line and the next line's indentation) are sent as {@code "\n"} and restored as they were.
+ * Placeholders, URLs and protected terms inside travel as tokens.
  */
 final class TextParser {
   private TextParser() {}
@@ -50,31 +50,7 @@ final class TextParser {
     while (e > s && Character.isWhitespace(source.charAt(e - 1))) {
       e--;
     }
-    UnitBuilder b = new UnitBuilder(source, protection);
-    int cursor = s;
-    for (int k = s; k < e; k++) {
-      char c = source.charAt(k);
-      if (c == '\n' || c == '\r') {
-        int breakStart = k;
-        int t = breakStart;
-        while (t > cursor && (source.charAt(t - 1) == ' ' || source.charAt(t - 1) == '\t')) {
-          t--; // trailing spaces of the line go with the break
-        }
-        b.text(cursor, t);
-        int after = k + 1;
-        if (c == '\r' && after < e && source.charAt(after) == '\n') {
-          after++;
-        }
-        while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
-          after++;
-        }
-        b.gap(t, after);
-        cursor = after;
-        k = after - 1;
-      }
-    }
-    b.text(cursor, e);
-    return b.build();
+    return new UnitBuilder(source, protection).lines(s, e).build();
   }
 
   private static int lineEnd(String s, int i) {

@@ -31,8 +31,7 @@ public final class Unit {
   final int[] tokenEnd;
   final int[][] pairs; // {open, close} token numbers that must come back in this order
   final String[] breaks; // the source text of each line break, in order
-  private final String source; // the document, for the line number in messages
-  private final String[] tokenText; // for messages
+  private final String source; // the document: the line number and token texts in messages
   final boolean[] tightLeft; // token k-1 had no space before it in the source: none on restore
   final boolean[] tightRight; // ... after it
   final UnaryOperator<String> escapeText; // applied to the answer's words between tokens, or null
@@ -47,7 +46,6 @@ public final class Unit {
       int[][] pairs,
       String[] breaks,
       String source,
-      String[] tokenText,
       boolean[] tightLeft,
       boolean[] tightRight,
       UnaryOperator<String> escapeText,
@@ -60,7 +58,6 @@ public final class Unit {
     this.pairs = pairs;
     this.breaks = breaks;
     this.source = source;
-    this.tokenText = tokenText;
     this.tightLeft = tightLeft;
     this.tightRight = tightRight;
     this.escapeText = escapeText;
@@ -69,7 +66,7 @@ public final class Unit {
 
   /** {@return the source text of token {@code k} (1-based), for messages} */
   String tokenSource(int k) {
-    return tokenText[k - 1];
+    return source.substring(tokenStart[k - 1], tokenEnd[k - 1]);
   }
 
   /** {@return what is sent: the words, tokens as {@code ⟦n⟧}, line breaks as {@code "\n"}} */
@@ -120,8 +117,8 @@ public final class Unit {
         from = i + 1;
       } else if (c == OPEN) {
         out.add(text.substring(from, i));
-        i = text.indexOf(CLOSE, i);
-        from = i + 1;
+        from = tokenEnd(text, i);
+        i = from - 1;
       }
     }
     out.add(text.substring(from));
@@ -147,22 +144,34 @@ public final class Unit {
       if (c == '\n') {
         out.append('\n').append(answers.get(piece++));
       } else if (c == OPEN) {
-        int close = text.indexOf(CLOSE, i);
-        out.append(text, i, close + 1).append(answers.get(piece++));
-        i = close;
+        int end = tokenEnd(text, i);
+        out.append(text, i, end).append(answers.get(piece++));
+        i = end - 1;
       }
     }
     return out.toString();
   }
 
+  /**
+   * The one reading of the token syntax: where the token {@code ⟦n⟧} that starts at {@code i} ends
+   * ({@code ⟦}, 1 to 6 ASCII digits, {@code ⟧}).
+   *
+   * @return the index after its {@code ⟧}, or -1 when no well-formed token starts at {@code i}
+   */
+  public static int tokenEnd(CharSequence s, int i) {
+    if (i < 0 || i >= s.length() || s.charAt(i) != OPEN) {
+      return -1;
+    }
+    int j = i + 1;
+    while (j < s.length() && j - i <= 6 && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+      j++;
+    }
+    return j > i + 1 && j < s.length() && s.charAt(j) == CLOSE ? j + 1 : -1;
+  }
+
   /** {@return the token's marker as it is sent, e.g. {@code ⟦2⟧}} */
   static String marker(int n) {
     return OPEN + Integer.toString(n) + CLOSE;
-  }
-
-  /** {@return the pairs of tokens that must keep their order, as {open, close}} */
-  List<int[]> pairs() {
-    return List.of(pairs);
   }
 
   @Override

@@ -13,9 +13,16 @@ import java.util.regex.Pattern;
  * text. Not thread-safe: one parser, one unit at a time.
  */
 final class UnitBuilder {
-  /** printf conversions: {@code %s}, {@code %1$s}, {@code %-5.2f}, {@code %%}; no space flag. */
+  /**
+   * printf conversions: {@code %s}, {@code %1$s}, {@code %-5.2f}, {@code %(,.2f}, {@code %%}, and
+   * Python's named ones, whole: {@code %(name)s}, {@code %(count)d}, {@code %(price).2f}; no space
+   * flag.
+   */
   private static final Pattern PRINTF =
-      Pattern.compile("%(?:%|(?:\\d+\\$)?[-#+0,(]*\\d*(?:\\.\\d+)?[sdfgxXoceEbBn])");
+      Pattern.compile(
+          "%(?:%"
+              + "|\\([A-Za-z_][A-Za-z0-9_]*\\)[-#+0]*\\d*(?:\\.\\d+)?[sdifgGxXoceEr]"
+              + "|(?!\\(\\w+\\))(?:\\d+\\$)?[-#+0,(]*\\d*(?:\\.\\d+)?[sdfgxXoceEbBn])");
 
   /** HTML and Markdown character references: {@code &amp;}, {@code &#233;}, {@code &#xE9;}. */
   private static final Pattern ENTITY =
@@ -105,13 +112,46 @@ final class UnitBuilder {
       while (after < e && " \t>".indexOf(source.charAt(after)) >= 0) {
         after++;
       }
-      cover(breakStart, after);
-      breaks.add(source.substring(breakStart, after));
-      text.append('\n');
-      lastWasToken = false;
+      lineBreak(breakStart, after);
       i = after;
     }
     return this;
+  }
+
+  /**
+   * Translatable text in {@code [s, e)} that may run over several lines (plain text, HTML text):
+   * each line break ({@code \n} or {@code \r\n}), with the blanks that end the line before it and
+   * the indentation of the line after it, is sent as {@code "\n"} and restored as it was. A line's
+   * trailing blanks are no words, and as a token an engine could move them.
+   */
+  UnitBuilder lines(int s, int e) {
+    int from = s;
+    for (int nl = source.indexOf('\n', s); nl >= 0 && nl < e; nl = source.indexOf('\n', from)) {
+      int before = nl;
+      while (before > from && isBlank(source.charAt(before - 1))) {
+        before--;
+      }
+      int after = nl + 1;
+      while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
+        after++;
+      }
+      text(from, before);
+      lineBreak(before, after);
+      from = after;
+    }
+    return text(from, e);
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+  }
+
+  /** A line break, with the blanks around it, in {@code [s, e)}: sent as {@code "\n"}. */
+  private void lineBreak(int s, int e) {
+    cover(s, e);
+    breaks.add(source.substring(s, e));
+    text.append('\n');
+    lastWasToken = false;
   }
 
   /**
@@ -146,7 +186,6 @@ final class UnitBuilder {
     int n = tokens.size();
     int[] ts = new int[n];
     int[] te = new int[n];
-    String[] tt = new String[n];
     boolean[] tightLeft = new boolean[n];
     boolean[] tightRight = new boolean[n];
     for (int k = 0; k < n; k++) {
@@ -154,7 +193,6 @@ final class UnitBuilder {
       tightRight[k] = pads.get(k)[1];
       ts[k] = tokens.get(k)[0];
       te[k] = tokens.get(k)[1];
-      tt[k] = source.substring(ts[k], te[k]);
     }
     List<int[]> pairs = new ArrayList<>();
     for (int[] p : pairPositions) {
@@ -181,7 +219,6 @@ final class UnitBuilder {
         pairs.toArray(new int[0][]),
         breaks.toArray(new String[0]),
         source,
-        tt,
         tightLeft,
         tightRight,
         escapeText,
@@ -202,11 +239,6 @@ final class UnitBuilder {
     return 0;
   }
 
-  /**
-   * The 1-based line of {@code offset}, counted on from where this thread last counted in the same
-   * source (parsers build units in about document order), so that a document costs linear time, not
-   * time quadratic in its size.
-   */
   /**
    * The 1-based line of {@code offset}: counted from the start each time, which is why a unit asks
    * only when a message needs it ({@link Unit#line()}), never while a document is taken apart.
@@ -253,11 +285,9 @@ final class UnitBuilder {
         }
       }
       case '&' -> {
-        if (protection.entities) {
-          Matcher m = ENTITY.matcher(source).region(i, e);
-          if (m.lookingAt()) {
-            return m.end();
-          }
+        int r = referenceEnd(i, e);
+        if (r > i) {
+          return r;
         }
       }
       case '{' -> {
@@ -276,12 +306,37 @@ final class UnitBuilder {
         }
       }
       case 'h', 'H', 'w', 'W' -> {
-        return url(i, e);
+        int u = url(i, e);
+        if (u > i) {
+          return u;
+        }
+        // not a URL: a protected term may still start here ("Windows", "HTML")
       }
       default -> {}
     }
     int term = protection.term(source, i, e);
     return term > i ? term : i;
+  }
+
+  /**
+   * A character reference starting at {@code i}: its end, or {@code i}. HTML's are read as a
+   * browser reads them ({@link HtmlText#referenceEnd}); those ending in {@code ;} are kept in any
+   * case, also a name no browser knows ({@code &foo;}), which then stays as it is.
+   */
+  private int referenceEnd(int i, int e) {
+    Protection.References references = protection.references;
+    if (references == Protection.References.NONE) {
+      return i;
+    }
+    if (references != Protection.References.TERMINATED) {
+      boolean attribute = references == Protection.References.HTML_ATTRIBUTE;
+      int r = HtmlText.referenceEnd(source, i, e, attribute);
+      if (r > i) {
+        return r;
+      }
+    }
+    Matcher m = ENTITY.matcher(source).region(i, e);
+    return m.lookingAt() ? m.end() : i;
   }
 
   /**

@@ -381,6 +381,26 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
+  public boolean remembers(String backend, String from, String to) {
+    readLock.lock();
+    try (PreparedStatement ps =
+        reader.prepareStatement(
+            "SELECT 1 FROM memory WHERE backend = ? AND source_lang = ? AND target_lang = ?"
+                + " LIMIT 1")) {
+      ps.setString(1, backend);
+      ps.setString(2, from);
+      ps.setString(3, to);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the translation memory: " + e.getMessage(), e);
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
   public boolean memoryIsEmpty() {
     readLock.lock();
     try (Statement s = reader.createStatement();
@@ -421,19 +441,21 @@ public final class SqliteStateStore implements StateStore {
   }
 
   @Override
-  public void failures(long run, Consumer<Row> each) {
+  public void failures(long run, long limit, Consumer<Row> each) {
     query(
         "SELECT key, origin, output, id, line, tenant, input_hash, settings, status, attempts,"
             + " reason, error, calls, chars, run, http_status FROM documents"
-            + " WHERE run = ? AND status = 'failed' ORDER BY output, line, key",
+            + " WHERE run = ? AND status = 'failed' ORDER BY output, line, key LIMIT ?",
         run,
+        limit,
         each);
   }
 
-  private void query(String sql, long run, Consumer<Row> each) {
+  private void query(String sql, long run, long limit, Consumer<Row> each) {
     readLock.lock();
     try (PreparedStatement ps = reader.prepareStatement(sql)) {
       ps.setLong(1, run);
+      ps.setLong(2, limit);
       ps.setFetchSize(1000);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -17,9 +17,10 @@ import java.util.function.Consumer;
  * a corrupt file, a lost connection); the job treats that as fatal, because outcomes it cannot
  * record would be paid for again next time.
  *
- * <p>Threads: {@link #lookup} is called by the one thread that plans the run; {@link #write} by the
- * one thread that writes outcomes; the others before or after the run. Implementations need not
- * support more concurrency than that.
+ * <p>Threads: during a run, {@link #lookup} is called by the one thread that plans it, {@link
+ * #write} by the one thread that writes outcomes, and {@link #recall} by any of the workers at once
+ * (the translation memory); the others are called before or after the run. Implementations must
+ * allow exactly that: a writer, a planner and concurrent recalls.
  */
 public interface StateStore extends AutoCloseable {
   /** Status of a recorded document. */
@@ -219,15 +220,25 @@ public interface StateStore extends AutoCloseable {
     /** Checks the components. */
     public Memory {
       Objects.requireNonNull(key, "key");
-      if (!KEY.matcher(key).matches()) {
+      if (!isKey(key)) {
         throw new IllegalArgumentException("not a memory key (64 hex digits): " + key);
       }
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(target, "target");
     }
 
-    private static final java.util.regex.Pattern KEY =
-        java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    private static boolean isKey(String key) {
+      if (key.length() != 64) {
+        return false;
+      }
+      for (int i = 0; i < 64; i++) {
+        char c = key.charAt(i);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+          return false;
+        }
+      }
+      return true;
+    }
 
     /** The backend name of units people translated (imported from a TMX file). */
     public static final String HUMAN = "human";
@@ -239,14 +250,31 @@ public interface StateStore extends AutoCloseable {
      * wrote as {@code Click ⟦1⟧Save⟦2⟧} is the unit a run sends as {@code Click ⟦1⟧ Save ⟦2⟧}.
      */
     public static String key(String scope, String text) {
+      return keys(scope).apply(text);
+    }
+
+    /**
+     * {@link #key} for many texts of one scope: the scope is hashed once, and each call goes on
+     * from a copy of that state. Thread-safe.
+     */
+    public static java.util.function.UnaryOperator<String> keys(String scope) {
+      java.security.MessageDigest primed;
       try {
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        md.update((scope + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return java.util.HexFormat.of()
-            .formatHex(md.digest(spaced(text).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        primed = java.security.MessageDigest.getInstance("SHA-256");
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new AssertionError("SHA-256 is always present", e);
       }
+      primed.update((scope + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return text -> {
+        java.security.MessageDigest md;
+        try {
+          md = (java.security.MessageDigest) primed.clone();
+        } catch (CloneNotSupportedException e) {
+          throw new AssertionError("the JDK's SHA-256 can be cloned", e);
+        }
+        return java.util.HexFormat.of()
+            .formatHex(md.digest(spaced(text).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      };
     }
 
     /** {@code text} with a space between each token and a letter or digit glued to it. */
@@ -271,11 +299,11 @@ public interface StateStore extends AutoCloseable {
     }
 
     /**
-     * The scope of a machine translation: the languages, the backend and its version, the glossary
-     * in force.
+     * The scope of a machine translation: the languages, the backend and its version. (The trailing
+     * {@code |} stands where a glossary once was meant to go: kept, so that keys stay the same.)
      */
-    public static String scope(String from, String to, String backend, String glossary) {
-      return "v1|" + from + ">" + to + "|" + backend + "|" + glossary;
+    public static String scope(String from, String to, String backend) {
+      return "v1|" + from + ">" + to + "|" + backend + "|";
     }
 
     /**
@@ -283,7 +311,7 @@ public interface StateStore extends AutoCloseable {
      * prefers it to any backend's.
      */
     public static String humanScope(String from, String to) {
-      return scope(from, to, HUMAN, "");
+      return scope(from, to, HUMAN);
     }
   }
 
@@ -302,6 +330,17 @@ public interface StateStore extends AutoCloseable {
    * @return its translation, or empty when it was never translated
    */
   Optional<String> recall(String key);
+
+  /**
+   * Whether the memory holds a unit from this backend between these languages (a run looks for
+   * people's translations only when there are some).
+   *
+   * @param backend as in {@link Memory#backend()}, e.g. {@link Memory#HUMAN}
+   * @param from the source language
+   * @param to the target language
+   * @return true if it holds at least one
+   */
+  boolean remembers(String backend, String from, String to);
 
   /** {@return whether the memory holds no unit (a first run needs no recall)} */
   boolean memoryIsEmpty();
@@ -348,7 +387,15 @@ public interface StateStore extends AutoCloseable {
    * Streams every failure recorded in run {@code run}, ordered by output and line, for the run's
    * report: a run with a million failures reports them in a small heap.
    */
-  void failures(long run, Consumer<Row> each);
+  default void failures(long run, Consumer<Row> each) {
+    failures(run, Long.MAX_VALUE, each);
+  }
+
+  /**
+   * Streams the first {@code limit} failures recorded in run {@code run}, in the order of {@link
+   * #failures(long, Consumer)} (the report page lists no more than a limit).
+   */
+  void failures(long run, long limit, Consumer<Row> each);
 
   /** Closes the store and releases its hold on it (another run may then open it). */
   @Override

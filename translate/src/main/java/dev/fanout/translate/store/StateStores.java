@@ -119,6 +119,21 @@ public final class StateStores {
     return open(value, out);
   }
 
+  /**
+   * Opens an existing store, for a command that reads one (a memory export): like {@link #open},
+   * but a SQLite file that does not exist yet is not made.
+   *
+   * @throws IllegalArgumentException when there is no store there, or as {@link #open}
+   * @throws StoreException as {@link #open}
+   */
+  public static StateStore openExisting(String value, Path out) {
+    if (parse(value, out) instanceof SqliteFile f && !java.nio.file.Files.isRegularFile(f.file())) {
+      throw new IllegalArgumentException(
+          "no state store at " + f.file() + ": a fanout translate run makes it");
+    }
+    return open(value, out);
+  }
+
   /** A store with nothing in it, for a dry run where none exists yet. */
   private static final class Empty implements StateStore {
     @Override
@@ -129,6 +144,11 @@ public final class StateStores {
     @Override
     public boolean memoryIsEmpty() {
       return true;
+    }
+
+    @Override
+    public boolean remembers(String backend, String from, String to) {
+      return false;
     }
 
     @Override
@@ -160,7 +180,7 @@ public final class StateStores {
     }
 
     @Override
-    public void failures(long run, java.util.function.Consumer<Row> each) {}
+    public void failures(long run, long limit, java.util.function.Consumer<Row> each) {}
 
     @Override
     public void close() {}

@@ -63,6 +63,23 @@ class ApertiumLocalTranslatorTest {
   }
 
   @Test
+  void superblankTokensWrapsEachWellFormedTokenAndNothingElse() {
+    assertEquals("the [⟦1⟧] file, [⟦12⟧]é[⟦123456⟧]", superblanks("the ⟦1⟧ file, ⟦12⟧é⟦123456⟧"));
+    // not tokens: empty, seven digits, a space or a letter inside, a bracket without its pair
+    assertEquals(
+        "⟦⟧ ⟦1234567⟧ ⟦1 ⟧ ⟦x⟧ ⟦[⟦2⟧] ⟧3⟧ ⟦4", superblanks("⟦⟧ ⟦1234567⟧ ⟦1 ⟧ ⟦x⟧ ⟦⟦2⟧ ⟧3⟧ ⟦4"));
+    byte[] plain = "no token [here] ⟧".getBytes(StandardCharsets.UTF_8);
+    assertTrue(
+        plain == ApertiumLocalTranslator.superblankTokens(plain), "unchanged: the same bytes");
+  }
+
+  private static String superblanks(String deformatted) {
+    return new String(
+        ApertiumLocalTranslator.superblankTokens(deformatted.getBytes(StandardCharsets.UTF_8)),
+        StandardCharsets.UTF_8);
+  }
+
+  @Test
   void translatesASentence() throws Exception {
     requireApertium();
     try (var t = engine(1)) {

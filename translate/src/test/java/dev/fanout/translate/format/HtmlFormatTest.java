@@ -229,4 +229,15 @@ class HtmlFormatTest {
         page.replace("First line", "FIRST LINE").replace("second line", "SECOND LINE"),
         run(FORMATS, DocumentFormat.HTML, page, FormatsTestSupport::upper).text());
   }
+
+  @Test
+  void referencesAreTokensAsABrowserReadsThemWhereTheyStand() throws Exception {
+    String page =
+        "<p>See https://x.org/?a=1&copy=2 and &copy 2024 &notit; &foo; now  \n  here.</p>\n"
+            + "<img alt=\"a=1&copy=2 &copy 2024\">";
+    assertEquals(
+        List.of("See ⟦1⟧ and ⟦2⟧ 2024 ⟦3⟧ it; ⟦4⟧ now\nhere.", "a=1&copy=2 ⟦1⟧ 2024"),
+        texts(FORMATS, DocumentFormat.HTML, page));
+    assertEquals(page, run(FORMATS, DocumentFormat.HTML, page, UnaryOperator.identity()).text());
+  }
 }

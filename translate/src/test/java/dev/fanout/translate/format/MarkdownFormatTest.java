@@ -114,6 +114,19 @@ class MarkdownFormatTest {
   }
 
   @Test
+  void anInPageLinkWithATitleNamingTheAnchorHasItsTargetRepointed() throws Exception {
+    String doc =
+        "## Intro\n\nSee [the #intro](#intro \"see #intro\") and [x][d].\n\n"
+            + "[d]: #intro \"also #intro\"\n";
+    String out =
+        run(FORMATS, DocumentFormat.MARKDOWN, doc, t -> t.replace("Intro", "Einleitung")).text();
+    assertEquals(
+        "## Einleitung\n\nSee [the #intro](#einleitung \"see #intro\") and [x][d].\n\n"
+            + "[d]: #einleitung \"also #intro\"\n",
+        out);
+  }
+
+  @Test
   void aLostTokenFailsWithItsNameAndLine() {
     FormatException e =
         assertThrows(
@@ -179,6 +192,58 @@ class MarkdownFormatTest {
         run(FORMATS, DocumentFormat.MARKDOWN, doc, t -> t.equals("Start") ? "Inicio: guía" : t)
             .text();
     assertEquals("---\ntitle: \"Inicio: guía\"\n---\nBody.\n", out);
+  }
+
+  @Test
+  void frontMatterValuesComeBackAsTheyWereWhenTheAnswerIsTheSource() throws Exception {
+    String doc =
+        """
+        ---
+        title: Yes
+        description: No
+        summary: -v flag
+        ---
+        Body.
+        """;
+    Formats formats =
+        new Formats(java.util.Set.of("title", "description", "summary"), Protection.TEXT);
+    assertEquals(
+        List.of("Yes", "No", "-v flag", "Body."), texts(formats, DocumentFormat.MARKDOWN, doc));
+    assertEquals(doc, run(formats, DocumentFormat.MARKDOWN, doc, UnaryOperator.identity()).text());
+    // a new answer that would read as something else than a string is quoted
+    assertEquals(
+        doc.replace("title: Yes", "title: \"YES\"")
+            .replace("description: No", "description: \"NO\"")
+            .replace("summary: -v flag", "summary: \"-V FLAG\"")
+            .replace("Body.", "BODY."),
+        run(formats, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text());
+  }
+
+  @Test
+  void aCommentAfterAFrontMatterValueIsNeitherSentNorQuoted() throws Exception {
+    String doc =
+        """
+        ---
+        title: "Intro" # page title
+        description: 'It''s short'	# shown # twice
+        layout: page # Plain # comment
+        summary: Plain words # a comment
+        note: # only a comment
+        ---
+        Body.
+        """;
+    Formats formats =
+        new Formats(java.util.Set.of("title", "description", "summary", "note"), Protection.TEXT);
+    assertEquals(
+        List.of("Intro", "It''s short", "Plain words", "Body."),
+        texts(formats, DocumentFormat.MARKDOWN, doc));
+    assertEquals(doc, run(formats, DocumentFormat.MARKDOWN, doc, UnaryOperator.identity()).text());
+    assertEquals(
+        doc.replace("\"Intro\"", "\"INTRO\"")
+            .replace("'It''s short'", "'IT''S SHORT'")
+            .replace("Plain words", "PLAIN WORDS")
+            .replace("Body.", "BODY."),
+        run(formats, DocumentFormat.MARKDOWN, doc, FormatsTestSupport::upper).text());
   }
 
   @Test

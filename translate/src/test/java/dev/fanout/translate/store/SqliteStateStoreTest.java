@@ -61,7 +61,8 @@ class SqliteStateStoreTest {
       s.write(
           List.of(
               new StateStore.Put(row("j:in.jsonl:a", 1, StateStore.Status.DONE, run)),
-              new StateStore.Put(row("j:in.jsonl:b", 2, StateStore.Status.FAILED, run))));
+              new StateStore.Put(row("j:in.jsonl:b", 2, StateStore.Status.FAILED, run)),
+              new StateStore.Put(row("j:in.jsonl:d", 4, StateStore.Status.FAILED, run))));
       s.finishRun(run, Map.of("translated", 1L));
     }
     assertTrue(Files.exists(file));
@@ -76,7 +77,10 @@ class SqliteStateStoreTest {
       assertNull(b.translation());
       List<String> failed = new ArrayList<>();
       s.failures(run, r -> failed.add(r.reason() + ": " + r.error()));
-      assertEquals(List.of("rate_limited: HTTP 429"), failed);
+      assertEquals(List.of("rate_limited: HTTP 429", "rate_limited: HTTP 429"), failed);
+      List<Long> first = new ArrayList<>();
+      s.failures(run, 1, r -> first.add(r.line()));
+      assertEquals(List.of(2L), first, "the first in order, and no more");
       assertTrue(s.beginRun("again") > run, "run ids increase");
     }
   }

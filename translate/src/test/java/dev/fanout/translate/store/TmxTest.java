@@ -28,7 +28,7 @@ class TmxTest {
 
   /** A unit as a run (or, with backend {@code human}, an import) remembers it. */
   private static StateStore.Memory unit(String source, String target, String to, String backend) {
-    String scope = StateStore.Memory.scope("en", to, backend, "");
+    String scope = StateStore.Memory.scope("en", to, backend);
     return new StateStore.Memory(
         StateStore.Memory.key(scope, source), source, target, "en", to, backend);
   }
