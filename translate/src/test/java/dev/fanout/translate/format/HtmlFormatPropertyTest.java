@@ -53,11 +53,11 @@ class HtmlFormatPropertyTest {
   }
 
   /**
-   * What the page generator writes that is never sent, wherever it stands (placeholders, URLs, character
-   * references, comments, code, text marked translate="no"): the upper-casing engine must leave
-   * each as often, in its own case, as the page has it. {@link HtmlTrees#texts} folds case, and
-   * HTML reads {@code &COPY} and {@code &copy} alike. Not checked on tag soup:
-   * there a comment can stand inside {@code <title>}, where it is text and is sent.
+   * What the page generator writes that is never sent, wherever it stands (placeholders, URLs,
+   * character references, comments, code, text marked translate="no"): the upper-casing engine must
+   * leave each as often, in its own case, as the page has it. {@link HtmlTrees#texts} folds case,
+   * and HTML reads {@code &COPY} and {@code &copy} alike. Not checked on tag soup: there a comment
+   * can stand inside {@code <title>}, where it is text and is sent.
    */
   private static final List<String> NEVER_SENT =
       List.of(
