@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Go side by side for the channel benchmarks (ChannelBenchmark, ChannelSingleThreadBenchmark) and
-# the cost ordering (CostOrderingBenchmark, ordering_test.go).
-# Standard library only: no module is downloaded (GOPROXY=off).
+# Go side by side for the JMH benchmarks (ChannelBenchmark, ChannelSingleThreadBenchmark, and the
+# cost ordering). Standard library only: no module is downloaded (GOPROXY=off).
 #
-#   bench/go/run.sh [benchtime] [count]      # defaults: 1s 3
+#   bench/go/run.sh [benchtime] [count] [results file]     # defaults: 1s 3
 #
 # Prints `go test`'s output, then a table of ns per item (ns/op divided by the 100,000 items per
 # op for the transfer benchmarks; one send + one receive per op for the single-goroutine one;
-# Order_* rows as go test prints them, since their ns/op is already per operation), with the
-# min-max over the runs. Needs Go (Debian: apt-get install golang-go); without it, says so
-# and exits 0.
+# Order_* rows as go test prints them, since their ns/op is already per operation),
+# with the min-max over the runs. `go test`'s output is also saved, with the Go version,
+# GOMAXPROCS and the benchtime as `key: value` lines first (benchstat reads the file as it is), to
+# the results file, by default bench/target/results/<date>-go.txt; the report
+# (dev.fanout.bench.report.BenchReport --go FILE) reads it. Needs Go (Debian: apt-get install
+# golang-go); without it, says so and exits 0.
 set -euo pipefail
 if ! command -v go >/dev/null 2>&1; then
   echo "bench/go/run.sh: go not found; install golang-go (apt-get install -y golang-go) to run the Go side by side"
@@ -18,12 +20,18 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 benchtime="${1:-1s}"
 count="${2:-3}"
-out=$(mktemp "${TMPDIR:-/tmp}/fanout-go-bench.XXXXXX")
-trap 'rm -f "$out"' EXIT
+out="${3:-$(dirname "$here")/target/results/$(date +%Y%m%d-%H%M%S)-go.txt}"
+mkdir -p "$(dirname "$out")"
 
 echo "bench/go/run.sh: $(go version), GOMAXPROCS=${GOMAXPROCS:-default ($(nproc) CPUs)}, $(date -u '+%F %T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-(cd "$here" && GOPROXY=off GOFLAGS=-mod=mod go test -run '^$' -bench . -benchtime="$benchtime" -count="$count" .) | tee "$out"
+{
+  echo "goversion: $(go version | awk '{print $3, $4}')"
+  echo "gomaxprocs: ${GOMAXPROCS:-$(nproc)}"
+  echo "benchtime: -benchtime=$benchtime -count=$count"
+} >"$out"
+(cd "$here" && GOPROXY=off GOFLAGS=-mod=mod go test -run '^$' -bench . -benchtime="$benchtime" -count="$count" .) | tee -a "$out"
 echo "bench/go/run.sh: finished $(date -u '+%T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+echo "bench/go/run.sh: results in $out"
 
 echo
 awk '

@@ -141,6 +141,14 @@ public class ChannelBenchmark {
   @Benchmark
   @OperationsPerInvocation(ITEMS)
   public long transfer() throws InterruptedException {
+    return transfer(p, producers);
+  }
+
+  /**
+   * Moves {@link #ITEMS} items through {@code p}: {@code producers} virtual threads send, one
+   * receives and adds them up; returns once all of them have ended.
+   */
+  static long transfer(Pipe p, int producers) throws InterruptedException {
     int each = ITEMS / producers;
     List<Thread> threads = new ArrayList<>(producers + 1);
     for (int i = 0; i < producers; i++) {

@@ -117,7 +117,7 @@ import java.util.regex.Pattern;
  * each), and each copy is an in-memory database about the size of its data. Measured by {@code
  * bench/search.sh} on a shared 2-core machine, 64 connections to one built-in backend alone: 7,150
  * to 11,760 requests a second depending on the kind, 5.3 to 8.5 ms at the median ({@code
- * docs/benchmarks.md}, part 1).
+ * docs/benchmarks-systems.md}, part 1).
  */
 public final class SearchBackendServer extends FakeServer {
 
