@@ -11,7 +11,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -214,13 +213,20 @@ final class BatchRun<T, R> {
       } catch (Throwable t) {
         run.fail(t);
       } finally {
-        if (run.live.decrementAndGet() == 0) {
+        if (run.cells.decrementAndGet(LIVE) == 0) {
           LockSupport.unpark(run.coordinator);
         }
       }
     }
   }
 
+  // Counters written on every item or every worker start and end, on cache lines of their own
+  // (see Cells). Allocated first, so that its padding also keeps the objects allocated after it
+  // off the cache lines of this object's fields, which every worker reads on every item.
+  private static final int NEXT_INDEX = 0; // items read from the source so far (the next index)
+  private static final int LIVE = 1; // workers not yet left, plus the coordinator's own hold
+  private static final int STARTED = 2; // workers[0..STARTED) exist (started, or failed to)
+  private final Cells cells = new Cells(3);
   private final Settings config;
   private final Task<? super T, ? extends R> task;
   private final Consumer<? super Outcome<T, R>> sink; // null: collect form
@@ -236,7 +242,6 @@ final class BatchRun<T, R> {
   private final Iterator<? extends T> iterator;
   private final Channel<? extends T> channel;
   private final ReentrantLock sourceLock = new ReentrantLock();
-  private final AtomicLong nextIndex = new AtomicLong();
   private volatile boolean sourceDone; // a streaming source is exhausted (or failed)
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -258,9 +263,7 @@ final class BatchRun<T, R> {
 
   private volatile Stop stop;
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
-  private final AtomicInteger live = new AtomicInteger();
   private Worker[] workers; // written by the coordinator before any worker starts
-  private volatile int startedCount; // workers[0..startedCount) exist (started, or failed to)
   private Thread coordinator;
   private long startNanos;
 
@@ -343,30 +346,28 @@ final class BatchRun<T, R> {
         list != null ? (int) Math.min(config.concurrency, (long) list.size()) : config.concurrency;
     workers = new Worker[count];
     if (stop == null) {
-      live.set(1); // the coordinator's own hold, released once every worker is started
+      // Every worker's hold and the coordinator's, taken in one write rather than one increment
+      // per start (which the first workers, already ending, would contend with); the holds of
+      // workers that never start and the coordinator's own are given back below.
+      cells.set(LIVE, count + 1);
+      int started = 0;
       try {
-        for (int i = 0; i < count && stop == null; i++) {
+        for (; started < count && stop == null; started++) {
           Worker w = new Worker(this, config.threadFactory);
-          workers[i] = w;
+          workers[started] = w;
           // Published before the start: a stop() that does not see this worker happened before
           // it starts, so the worker sees the stop and never starts a step.
-          startedCount = i + 1;
-          live.incrementAndGet();
-          try {
-            w.thread.start();
-          } catch (Throwable e) {
-            live.decrementAndGet();
-            throw e;
-          }
+          cells.set(STARTED, started + 1);
+          w.thread.start();
         }
       } catch (Throwable e) {
-        fail(e);
+        fail(e); // this worker (not counted in `started`) and the rest never start
       } finally {
-        live.decrementAndGet();
+        cells.addAndGet(LIVE, -(count - started) - 1);
       }
     }
     // Park until every worker has left, watching the deadlines and our own interrupt status.
-    while (live.get() > 0) {
+    while (cells.get(LIVE) > 0) {
       if (Thread.interrupted()) {
         interrupted = true;
         stop(Stop.CANCELLED);
@@ -382,7 +383,7 @@ final class BatchRun<T, R> {
       }
       if (itemTimeoutNanos > 0 && stop == null) {
         wait = Math.min(wait, itemTimeoutNanos);
-        for (int i = 0, n = startedCount; i < n; i++) {
+        for (int i = 0, n = (int) cells.get(STARTED); i < n; i++) {
           Worker w = workers[i];
           long word = w.step; // one snapshot: the CAS below hits this attempt or nothing
           if (Worker.running(word) && Worker.kind(word) == ATTEMPT) {
@@ -395,7 +396,7 @@ final class BatchRun<T, R> {
           }
         }
       }
-      if (live.get() == 0) {
+      if (cells.get(LIVE) == 0) {
         break;
       }
       if (wait == Long.MAX_VALUE) {
@@ -404,7 +405,7 @@ final class BatchRun<T, R> {
         LockSupport.parkNanos(this, wait);
       }
     }
-    for (int i = 0, n = startedCount; i < n; i++) {
+    for (int i = 0, n = (int) cells.get(STARTED); i < n; i++) {
       interrupted |= Threads.joinUninterruptibly(workers[i].thread);
     }
     if (stop != Stop.FATAL) {
@@ -438,7 +439,7 @@ final class BatchRun<T, R> {
     // value, which would otherwise spend a permit or wait on a source that has failed.
     boolean attemptsToo = reason != Stop.SOURCE_FAILED;
     Worker[] ws = workers;
-    for (int i = 0, n = startedCount; i < n; i++) {
+    for (int i = 0, n = (int) cells.get(STARTED); i < n; i++) {
       Worker w = ws[i];
       long word = w.step;
       if (Worker.running(word) && (attemptsToo || Worker.kind(word) != ATTEMPT)) {
@@ -480,7 +481,7 @@ final class BatchRun<T, R> {
         decide(item, stopFailure(reason, item, null), null);
       }
       if (list != null && reason != Stop.SOURCE_FAILED) {
-        for (long i = nextIndex.get(); i < list.size(); i++) {
+        for (long i = cells.get(NEXT_INDEX); i < list.size(); i++) {
           Item<T> item = new Item<>(list.get((int) i), i);
           decide(item, stopFailure(reason, item, null), null);
         }
@@ -582,10 +583,13 @@ final class BatchRun<T, R> {
   /** A fresh item from the source, or null (exhausted, stopped, or look again). */
   private Item<T> readFresh(Worker w) {
     if (list != null) {
-      long i = nextIndex.getAndIncrement();
+      // A read first: once the list is used up, the workers leaving read the counter rather than
+      // all writing it.
+      long i =
+          cells.get(NEXT_INDEX) < list.size() ? cells.getAndIncrement(NEXT_INDEX) : list.size();
       if (i >= list.size()) {
         sourceDone = true;
-        return null; // nextIndex overshoots by one per worker; readers take min(nextIndex, size)
+        return null; // NEXT_INDEX overshoots by one per worker; readers take min(NEXT_INDEX, size)
       }
       return new Item<>(list.get((int) i), i);
     }
@@ -609,7 +613,7 @@ final class BatchRun<T, R> {
         sourceFailed(t);
         return null;
       }
-      return new Item<>(value, nextIndex.getAndIncrement());
+      return new Item<>(value, cells.getAndIncrement(NEXT_INDEX));
     } finally {
       sourceLock.unlock();
     }
@@ -666,12 +670,12 @@ final class BatchRun<T, R> {
     // never started and delivers it.
     @SuppressWarnings("unchecked") // the channel holds T's
     T item = (T) value;
-    return new Item<>(item, nextIndex.getAndIncrement());
+    return new Item<>(item, cells.getAndIncrement(NEXT_INDEX));
   }
 
   /** Interrupts one channel reader that would sleep past {@code due}, so it starts over. */
   private void nudgeReader(Worker self, long due) {
-    for (int i = 0, n = startedCount; i < n; i++) {
+    for (int i = 0, n = (int) cells.get(STARTED); i < n; i++) {
       Worker w = workers[i];
       if (w == self) {
         continue;

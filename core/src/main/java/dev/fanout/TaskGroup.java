@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -106,14 +105,15 @@ public final class TaskGroup implements AutoCloseable {
    * cancel() copies that list to interrupt it: a cancel either sees a member (and interrupts it) or
    * the member's thread, started after, sees `cancelled` in Member.run and never calls the task.
    *
-   * Counting. `running` counts started tasks that have not ended; a task's last act is
-   * taskEnded(), which releases its permit and, if it brought `running` to zero while the owner is
-   * waiting (`ownerWaiting`), unparks the owner. The owner sets `ownerWaiting` before it reads
-   * `running` and parks only while `running > 0`, so the last task either sees the flag and
-   * unparks, or ended before the owner's read. After the count reaches zero the owner takes `lock`
-   * to re-check it (a task forked by a task may have raised it again) and moves the phase; from
-   * then on no fork can start, so the owner joins every member's thread: join and close return
-   * only once every thread has ended, not merely once every task body has returned.
+   * Waiting. The owner waits by joining the task threads, in fork order, as a caller of
+   * Thread.start would: join takes a snapshot of `members` under `lock`, joins every thread in it,
+   * and takes the lock again; when no member was added meanwhile (a task may fork), every task has
+   * ended, and the owner moves the phase under the same lock, after which no fork can start. So
+   * join and close return only once every thread has ended, not merely once every task body has
+   * returned. Tasks share no counter with the owner and with each other: an earlier design with an
+   * atomic count of running tasks, written by the owner on every fork and by every task as it
+   * ended, cost a third of a fork (docs/adr/0013). While it waits, the owner keeps the deadline
+   * (each join is timed) and treats its own interrupt as a cancel, then goes on waiting.
    *
    * Failures. The first Exception a task throws that is not the interrupt-shaped end of a task
    * the group cancelled is the group's failure (`firstFailure`, a CAS) and cancels the group (if
@@ -136,8 +136,7 @@ public final class TaskGroup implements AutoCloseable {
    * cancelled subtask (passing their permit on).
    *
    * Memory effects. fork -> task: Thread.start. task -> join: the task's writes happen-before its
-   * decrement of `running` (an atomic), which the owner reads, and before its thread ends, which
-   * the owner joins.
+   * thread ends, which the owner joins.
    *
    * No `synchronized` anywhere (virtual threads would pin on it in Java 21).
    */
@@ -162,8 +161,6 @@ public final class TaskGroup implements AutoCloseable {
   private final List<Member<?>> members = new ArrayList<>(); // guarded by lock
   private volatile int phase = OPEN; // written under lock
   private volatile Cancel cancelled; // written under lock, once
-  private final AtomicInteger running = new AtomicInteger();
-  private volatile boolean ownerWaiting;
   private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
   private final AtomicReference<Throwable> firstError = new AtomicReference<>();
   private final ConcurrentLinkedQueue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
@@ -295,11 +292,9 @@ public final class TaskGroup implements AutoCloseable {
         throw new IllegalStateException("the group's threadFactory returned null");
       }
       m.thread = t;
-      running.incrementAndGet();
       try {
         t.start();
       } catch (Throwable e) {
-        running.decrementAndGet();
         releasePermit();
         throw e;
       }
@@ -373,21 +368,22 @@ public final class TaskGroup implements AutoCloseable {
     lock.lock();
     try {
       was = phase;
+      if (was == JOINED) {
+        phase = CLOSED; // join has joined every thread, and no fork can start after it
+      }
     } finally {
       lock.unlock();
     }
-    if (was == CLOSED) {
+    if (was != OPEN) {
       return;
     }
-    if (was == OPEN) {
-      cancel(Cancel.CLOSED);
-    }
+    cancel(Cancel.CLOSED);
     boolean interrupted = awaitAll(CLOSED);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
     Throwable error = firstError.get();
-    if (was == OPEN && error != null) {
+    if (error != null) {
       throw Threads.<RuntimeException>rethrow(error);
     }
   }
@@ -399,54 +395,53 @@ public final class TaskGroup implements AutoCloseable {
    */
   private boolean awaitAll(int toPhase) {
     boolean interrupted = false;
-    List<Member<?>> all;
     if (watchdog != null) {
       // From here the owner keeps the deadline itself, and the watchdog ends while the tasks
       // run: joining it below then costs nothing on the way out of join or close.
       watchdogStop = true;
       LockSupport.unpark(watchdog);
     }
+    int joined = 0; // members[0..joined) have ended
     while (true) {
-      ownerWaiting = true;
-      try {
-        while (running.get() > 0) {
-          if (watchdog != null && cancelled == null) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-              LockSupport.parkNanos(this, left);
-            } else {
-              deadlinePassed(); // or a task failed first, and cancels the group itself
-              LockSupport.park(this);
-            }
-          } else {
-            LockSupport.park(this);
-          }
-          if (Thread.interrupted()) {
-            interrupted = true;
-            cancel(Cancel.INTERRUPTED);
-          }
-        }
-      } finally {
-        ownerWaiting = false;
-      }
+      List<Member<?>> more;
       lock.lock();
       try {
-        if (running.get() == 0) {
+        int n = members.size();
+        if (joined == n) {
           if (phase != CLOSED) {
             phase = toPhase;
           }
-          all = new ArrayList<>(members);
           break;
         }
+        more = new ArrayList<>(members.subList(joined, n));
       } finally {
         lock.unlock();
       }
+      for (int k = 0; k < more.size(); ) {
+        // Joined here, not in a helper, so that a thread dump shows the owner waiting in awaitAll.
+        Thread t = more.get(k).thread;
+        try {
+          if (watchdog != null && cancelled == null) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+              if (t.join(Duration.ofNanos(left))) {
+                k++;
+              }
+              continue; // ended, or the deadline passed: the next round cancels the group
+            }
+            deadlinePassed(); // or a task failed first, and cancels the group itself
+          }
+          t.join();
+          k++;
+        } catch (InterruptedException e) {
+          interrupted = true;
+          cancel(Cancel.INTERRUPTED); // and go on waiting: no thread outlives the call
+        }
+      }
+      joined += more.size();
     }
     if (watchdog != null) {
       interrupted |= Threads.joinUninterruptibly(watchdog);
-    }
-    for (Member<?> m : all) {
-      interrupted |= Threads.joinUninterruptibly(m.thread);
     }
     return interrupted;
   }
@@ -550,9 +545,6 @@ public final class TaskGroup implements AutoCloseable {
 
   private void taskEnded() {
     releasePermit();
-    if (running.decrementAndGet() == 0 && ownerWaiting) {
-      LockSupport.unpark(owner);
-    }
   }
 
   private boolean joinedOrClosed() {
@@ -577,6 +569,18 @@ public final class TaskGroup implements AutoCloseable {
 
   /** A forked task: the runnable its thread runs and the handle the caller holds. */
   private static final class Member<V> implements Subtask<V>, Runnable {
+    private static final java.lang.invoke.VarHandle STATE;
+
+    static {
+      try {
+        STATE =
+            java.lang.invoke.MethodHandles.lookup()
+                .findVarHandle(Member.class, "state", Subtask.State.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final TaskGroup group;
     private final Callable<? extends V> task; // null: never runs (cancelled at fork)
     Thread thread;
@@ -599,7 +603,9 @@ public final class TaskGroup implements AutoCloseable {
         }
         V v = task.call();
         value = v;
-        state = Subtask.State.SUCCEEDED;
+        // A release store: the increment of the group's count that follows is a full fence
+        // anyway, and join reads the state after it.
+        STATE.setRelease(this, Subtask.State.SUCCEEDED);
       } catch (Throwable t) {
         exception = t;
         group.taskFailed(this, t);
