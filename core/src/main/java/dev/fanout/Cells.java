@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * A few counters that different threads write often, each on its own cache lines, away from the
  * fields of the object that owns them. A counter kept in an ordinary field, or in an AtomicInteger
  * allocated next to its owner, shares a cache line with fields that the other threads read on every
- * task, so each write by one thread costs every reader a miss ("false sharing"). Measured in a
- * fan-out of 10,000 no-op tasks on 2 carriers, keeping the counters of TaskGroup and BatchRun apart
- * cut 40 to 60 ns per task (docs/adr/0013).
+ * task, so each write by one thread costs every reader a miss ("false sharing"). Measured in
+ * fan-outs of 10,000 no-op tasks on 2 carriers: about 90 ns per task in TaskGroup (which has since
+ * stopped counting altogether) and about 20 ns in BatchRun, which keeps its counters here
+ * (docs/adr/0013).
  *
  * <p>Each cell is a long at a 128-byte stride (two cache lines, since x86 fetches lines in adjacent
  * pairs) in one array, with a stride of padding before the first and after the last.
