@@ -69,12 +69,17 @@ import java.util.function.Supplier;
  *
  * <h2>Costs</h2>
  *
- * Measured on a 2-core machine with virtual threads, one producer and one consumer ({@code
- * ChannelBenchmark}, docs/benchmarks.md): about 80 ns per item through {@code buffered(16)}, 20 ns
- * through {@code buffered(1024)}, 290 ns through a rendezvous channel, 11 ns for a send and a
- * receive on one thread; in the same run {@code ArrayBlockingQueue} and {@code SynchronousQueue}
- * took 1.2 to 2.5 times as long, jox 1.0.1 1.4 to 16 times. A waiting rendezvous operation on a
- * virtual thread yields its carrier up to three times before parking; nothing ever busy-spins.
+ * Measured on a 2-core machine with virtual threads, one producer and one consumer, boxed {@code
+ * Integer}s ({@code bench/run.sh}, docs/benchmarks.md, 2026-12-07): about 150 ns per item through
+ * {@code buffered(16)}, level with {@code ArrayBlockingQueue}, 1.2 times jox 1.0.1 and 3.6 times
+ * Go; 95 to 120 ns through {@code buffered(1024)}; 22 ns for a send and a receive on one thread. A
+ * rendezvous channel is bimodal across runs, about 280 ns per item in most and near 1 µs in some,
+ * where {@code SynchronousQueue} took 80 to 300 ns. With one carrier ({@code
+ * -Djdk.virtualThreadScheduler.parallelism=1}) 50 ns through {@code buffered(16)} and 196 ns
+ * through a rendezvous, ahead of both JDK queues. A buffered channel allocates nothing per value
+ * but the waiter of a send or receive that blocks (about 30 bytes per item when they alternate). A
+ * waiting rendezvous operation on a virtual thread yields its carrier up to three times before
+ * parking; nothing ever busy-spins.
  *
  * <h2>Compared with {@code BlockingQueue}</h2>
  *
