@@ -11,7 +11,7 @@
 #   bench/run.sh quick Channel -p producers=1,4 --go     # with bench/go/run.sh after
 #
 # With no argument: 2 forks x (2 warm-up + 4 measured iterations of 500 ms) over every benchmark,
-# -p producers=1,4 and -prof gc, then bench/go/run.sh 500ms 3 (FANOUT_GO_BENCHTIME and
+# -p producers=1,4, -prof gc and -prof dev.fanout.bench.CpuProfiler (CPU time per operation), then bench/go/run.sh 500ms 3 (FANOUT_GO_BENCHTIME and
 # FANOUT_GO_COUNT change those two); the time it will take is printed before it starts (bench's
 # BenchEstimate: benchmarks x forks x iterations + a JVM start per fork).
 # With arguments: quick is 2 forks x (2 warm-up + 3 measured iterations of 1 s), full 2 x (5 + 10
@@ -47,7 +47,7 @@ if [ $# = 0 ]; then
   go_bench=1
   write_docs=1
   set -- quick dev.fanout.bench.
-  extra=(-p producers=1,4 -prof gc)
+  extra=(-p producers=1,4 -prof gc -prof dev.fanout.bench.CpuProfiler)
 fi
 args=()
 for arg in "$@"; do

@@ -60,17 +60,8 @@ final class JmhJson {
       if ("sample".equals(mode) && primary.path("scorePercentiles").has("99.0")) {
         p99 = toNs(primary.path("scorePercentiles").path("99.0").asDouble(), unit);
       }
-      Figure alloc = null;
-      JsonNode norm = e.path("secondaryMetrics").path("gc.alloc.rate.norm");
-      if (!norm.isMissingNode()) {
-        List<Double> bytes = new ArrayList<>();
-        for (JsonNode fork : norm.path("rawData")) {
-          for (JsonNode v : fork) {
-            bytes.add(v.asDouble());
-          }
-        }
-        alloc = bytes.isEmpty() ? Figure.single(norm.path("score").asDouble()) : Figure.of(bytes);
-      }
+      Figure alloc = secondary(e, "gc.alloc.rate.norm");
+      Figure cpu = secondary(e, "cpu.per.op");
       String settings =
           String.format(
               "%d fork%s × (%d × %s warm-up + %d × %s measured)",
@@ -89,9 +80,24 @@ final class JmhJson {
               .strip();
       out.add(
           new Measurement(
-              cls, method, params, mode, Figure.of(iterations), p99, alloc, settings, jdk));
+              cls, method, params, mode, Figure.of(iterations), p99, alloc, cpu, settings, jdk));
     }
     return out;
+  }
+
+  /** A secondary metric's per-iteration values (JMH's unit for it), or null when absent. */
+  private static Figure secondary(JsonNode entry, String metric) {
+    JsonNode node = entry.path("secondaryMetrics").path(metric);
+    if (node.isMissingNode()) {
+      return null;
+    }
+    List<Double> values = new ArrayList<>();
+    for (JsonNode fork : node.path("rawData")) {
+      for (JsonNode v : fork) {
+        values.add(v.asDouble());
+      }
+    }
+    return values.isEmpty() ? Figure.single(node.path("score").asDouble()) : Figure.of(values);
   }
 
   /** The median of one iteration's histogram, a list of {@code [value, count]} pairs. */

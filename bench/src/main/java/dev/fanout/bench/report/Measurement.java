@@ -13,6 +13,8 @@ import java.util.Map;
  *     each iteration's median sample)
  * @param p99Ns for sampled benchmarks the 99th percentile over every sample of the run, else null
  * @param allocBytes bytes allocated per operation ({@code -prof gc}), or null when not profiled
+ * @param cpuNs process CPU time per operation, in ns ({@code -prof dev.fanout.bench.CpuProfiler}),
+ *     one value per measured iteration, or null when not profiled
  * @param settings forks and iterations, as JMH ran them
  * @param jdk the JDK that ran the forks
  */
@@ -24,6 +26,7 @@ public record Measurement(
     Figure ns,
     Double p99Ns,
     Figure allocBytes,
+    Figure cpuNs,
     String settings,
     String jdk) {
 
@@ -53,6 +56,7 @@ public record Measurement(
         ns.times(1.0 / n),
         p99Ns == null ? null : p99Ns / n,
         allocBytes == null ? null : allocBytes.times(1.0 / n),
+        cpuNs == null ? null : cpuNs.times(1.0 / n),
         settings,
         jdk);
   }

@@ -44,6 +44,43 @@ final class Others {
     return Md.table(List.of("benchmark", "parameters", "bytes", "per"), cells);
   }
 
+  /**
+   * {@return the table of CPU time beside wall time, per item for channels and per operation for
+   * the rest, or null when the run was not profiled}
+   */
+  static String cpu(Run run) {
+    List<List<String>> cells = new ArrayList<>();
+    for (Measurement m : run.jmh()) {
+      if (m.cpuNs() == null || !m.mode().equals("avgt")) {
+        continue;
+      }
+      Measurement per = m;
+      String unit = "operation";
+      if (m.className().startsWith("FanOut")) {
+        per = m.per(m.intParam("n", 1));
+        unit = "task";
+      } else if (m.className().startsWith("Channel") && m.method().equals("transfer")) {
+        unit = "item";
+      }
+      double wall = per.ns().median();
+      double cpu = per.cpuNs().median();
+      cells.add(
+          List.of(
+              Md.code(m.name()),
+              Md.params(m.params()),
+              Md.timeCell(per.ns()),
+              Md.timeCell(per.cpuNs()),
+              String.format(java.util.Locale.ROOT, "%.2f", cpu / wall),
+              unit));
+    }
+    if (cells.isEmpty()) {
+      return null;
+    }
+    return Md.table(
+        List.of("benchmark", "parameters", "wall", "CPU (all threads)", "CPU ÷ wall", "per"),
+        cells);
+  }
+
   /** {@return the table of benchmarks no section compares, or null when there are none} */
   static String uncompared(Run run) {
     List<List<String>> cells = new ArrayList<>();

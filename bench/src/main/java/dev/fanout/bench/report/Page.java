@@ -181,6 +181,21 @@ final class Page {
       b.append(alloc).append('\n');
     }
 
+    b.append("## CPU time beside wall time\n\n");
+    String cpu = Others.cpu(run);
+    if (cpu == null) {
+      b.append(
+          "Not measured in this run: CPU time comes from `-prof dev.fanout.bench.CpuProfiler`.\n\n");
+    } else {
+      b.append(
+          "The fork's process CPU time over each measured iteration (every thread: the benchmark's,"
+              + " the carriers', the JIT's and the GC's; `-prof dev.fanout.bench.CpuProfiler`),"
+              + " divided by the operations in it, next to the wall time of the same iterations."
+              + " On 2 cores, CPU ÷ wall near 2 means both cores were busy: a speed bought with the"
+              + " other core shows here.\n\n");
+      b.append(cpu).append('\n');
+    }
+
     String other = Others.uncompared(run);
     if (other != null) {
       b.append("## Other benchmarks in this run\n\n");
