@@ -183,24 +183,17 @@ final class Charts {
     if (t == null || t.rows().isEmpty()) {
       return false;
     }
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    RangeBars bars = new RangeBars(c -> c.startsWith("fanout_"));
+    Map<String, Figure> figures = new java.util.LinkedHashMap<>();
     for (FanOut.Row r : t.rows()) {
-      data.addValue(r.perTask().median(), "ns per task", r.method());
-      bars.put("ns per task", r.method(), r.perTask());
+      figures.put(r.method(), r.perTask());
     }
-    labels(bars, "#,##0", PlotOrientation.HORIZONTAL);
-    NumberAxis axis = new NumberAxis("ns per task");
-    CategoryPlot plot = plot(data, bars, PlotOrientation.HORIZONTAL, axis);
-    axis.setRange(0, bars.highest() * 1.05);
-    write(
-        chart(
-            "Fan-out of 10,000 no-op tasks: ns per task (blue: fanout; line: min–max)",
-            plot,
-            false),
-        file,
-        WIDTH,
-        HEIGHT);
+    horizontalBars(
+        "Fan-out of 10,000 no-op tasks: ns per task (blue: fanout; line: min–max)",
+        "ns per task",
+        "#,##0",
+        c -> c.startsWith("fanout_"),
+        figures,
+        file);
     return true;
   }
 
@@ -243,25 +236,40 @@ final class Charts {
     if (rows.isEmpty()) {
       return false;
     }
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    RangeBars bars = new RangeBars(c -> c.equals("fanout"));
+    Map<String, Figure> figures = new java.util.LinkedHashMap<>();
     for (RateLimiters.Row r : rows) {
-      data.addValue(r.ns().median(), "ns per grant", r.label());
-      bars.put("ns per grant", r.label(), r.ns());
+      figures.put(r.label(), r.ns());
     }
-    labels(bars, "#,##0.0", PlotOrientation.HORIZONTAL);
-    NumberAxis axis = new NumberAxis("ns per grant");
+    horizontalBars(
+        "Rate limiters: one uncontended tryAcquire, ns (blue: fanout; line: min–max)",
+        "ns per grant",
+        "#,##0.0",
+        c -> c.equals("fanout"),
+        figures,
+        file);
+    return true;
+  }
+
+  /** One horizontal bar per label, in the map's order, with its min-max line; ours in blue. */
+  private static void horizontalBars(
+      String title,
+      String unit,
+      String format,
+      Predicate<String> ours,
+      Map<String, Figure> figures,
+      Path file)
+      throws IOException {
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    RangeBars bars = new RangeBars(ours);
+    for (Map.Entry<String, Figure> e : figures.entrySet()) {
+      data.addValue(e.getValue().median(), unit, e.getKey());
+      bars.put(unit, e.getKey(), e.getValue());
+    }
+    labels(bars, format, PlotOrientation.HORIZONTAL);
+    NumberAxis axis = new NumberAxis(unit);
     CategoryPlot plot = plot(data, bars, PlotOrientation.HORIZONTAL, axis);
     axis.setRange(0, bars.highest() * 1.05);
-    write(
-        chart(
-            "Rate limiters: one uncontended tryAcquire, ns (blue: fanout; line: min–max)",
-            plot,
-            false),
-        file,
-        WIDTH,
-        HEIGHT);
-    return true;
+    write(chart(title, plot, false), file, WIDTH, HEIGHT);
   }
 
   private static String series(String impl) {
