@@ -145,6 +145,11 @@ final class BatchRun<T, R> {
     final Thread thread;
     volatile long step; // (seq << 4) | (kind << 2) | phase; written by the worker and by CAS
     private long seq; // steps begun; the worker thread's own
+    // A list source: the index of the item this worker reads first, given by the coordinator
+    // before the start (worker i reads item i), so that starting many workers costs no contended
+    // increment of NEXT_INDEX; -1 once read, or for other sources. Read by finishUnstarted after
+    // every worker has been joined.
+    long first = -1;
     volatile long deadline; // of the attempt about to begin (itemTimeout > 0); before the step
     volatile long readUntil; // when the receive about to begin gives up (NO_RETRY: never)
     private int cause; // why the step was interrupted; published by the DELIVERED write
@@ -350,10 +355,16 @@ final class BatchRun<T, R> {
       // per start (which the first workers, already ending, would contend with); the holds of
       // workers that never start and the coordinator's own are given back below.
       cells.set(LIVE, count + 1);
+      if (list != null) {
+        cells.set(NEXT_INDEX, count); // items [0, count) are the workers' first (Worker.first)
+      }
       int started = 0;
       try {
         for (; started < count && stop == null; started++) {
           Worker w = new Worker(this, config.threadFactory);
+          if (list != null) {
+            w.first = started;
+          }
           workers[started] = w;
           // Published before the start: a stop() that does not see this worker happened before
           // it starts, so the worker sees the stop and never starts a step.
@@ -481,7 +492,17 @@ final class BatchRun<T, R> {
         decide(item, stopFailure(reason, item, null), null);
       }
       if (list != null && reason != Stop.SOURCE_FAILED) {
-        for (long i = cells.get(NEXT_INDEX); i < list.size(); i++) {
+        // First the workers' first items that no worker read (a worker that saw the stop first,
+        // or one that never started), in index order, then the items after them.
+        int count = workers.length;
+        for (int i = 0; i < count; i++) {
+          Worker w = workers[i];
+          if (w == null || w.first >= 0) {
+            Item<T> item = new Item<>(list.get(i), i);
+            decide(item, stopFailure(reason, item, null), null);
+          }
+        }
+        for (long i = Math.max(count, cells.get(NEXT_INDEX)); i < list.size(); i++) {
           Item<T> item = new Item<>(list.get((int) i), i);
           decide(item, stopFailure(reason, item, null), null);
         }
@@ -507,6 +528,12 @@ final class BatchRun<T, R> {
     while (true) {
       if (stop != null) {
         return null;
+      }
+      if (w.first >= 0) {
+        // A list source: this worker's first item, whoever else has found the list used up.
+        long i = w.first;
+        w.first = -1;
+        return new Item<>(list.get((int) i), i);
       }
       if (pendingRetries.get() > 0) {
         Item<T> due = pollDueRetry();
