@@ -88,9 +88,9 @@ import java.util.stream.Stream;
  * 16 threads. With unlimited concurrency (the default for a collection) every item gets its own
  * thread, which is the cheapest way to wait on many slow calls but costs about a kilobyte per
  * pending item. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md, 2026-12-07):
- * 10,000 no-op items cost 1.4 to 1.5 times a bare virtual thread per item without a limit (about
- * 250 ns and 520 bytes per item, the bare thread 170 ns and 410 bytes, in two runs), and less than
- * a third of a bare thread per item with {@code concurrency(16)} (about 50 ns and 125 bytes).
+ * 10,000 no-op items cost 1.1 to 1.5 times a bare virtual thread per item without a limit across
+ * runs (200 to 250 ns and 520 bytes per item, the bare thread about 170 ns and 410 bytes), and less
+ * than a third of a bare thread per item with {@code concurrency(16)} (about 50 ns and 125 bytes).
  *
  * <h2>Compared with the JDK</h2>
  *
