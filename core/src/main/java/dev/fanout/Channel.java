@@ -70,18 +70,17 @@ import java.util.function.Supplier;
  * <h2>Costs</h2>
  *
  * Measured on a 2-core machine with virtual threads, one producer and one consumer, boxed {@code
- * Integer}s (two runs of {@code bench/run.sh}, docs/benchmarks.md, 2026-12-07): 150 to 170 ns per
- * item through {@code buffered(16)}, level with {@code ArrayBlockingQueue} and jox 1.0.1 (each
- * ahead in some configurations and runs) and 3.6 to 4.6 times Go; 95 to 160 ns through {@code
- * buffered(1024)}; 22 ns for a send and a receive on one thread. A rendezvous channel is bimodal
- * across runs, about 280 ns per item in some and near 1 µs in others, where {@code
- * SynchronousQueue} took 80 to 330 ns. With one carrier ({@code
- * -Djdk.virtualThreadScheduler.parallelism=1}) 50 ns through {@code buffered(16)} and 196 ns
- * through a rendezvous, ahead of both JDK queues. A buffered channel allocates nothing per value
- * but the waiter of a send or receive that blocks: 34 bytes per item 1 -> 1 through {@code
- * buffered(16)}, 16 of them the boxed {@code Integer} the benchmark sends. A waiting rendezvous
- * operation on a virtual thread yields its carrier up to three times before parking; nothing ever
- * busy-spins.
+ * Integer}s (three runs of {@code bench/run.sh}, docs/benchmarks.md, 2026-12-07): 150 to 320 ns per
+ * item through {@code buffered(16)}, where {@code ArrayBlockingQueue} took 144 to 156 ns, jox 1.0.1
+ * 132 to 323 ns and Go 42 to 45 ns; 115 to 160 ns through {@code buffered(1024)}; 22 ns for a send
+ * and a receive on one thread. A rendezvous channel is bimodal across runs, about 280 ns per item
+ * in some and near 1 µs in others, where {@code SynchronousQueue} took 80 to 330 ns. With one
+ * carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}) 50 ns through {@code buffered(16)}
+ * and 196 ns through a rendezvous, ahead of both JDK queues. A buffered channel allocates nothing
+ * per value but the waiter of a send or receive that blocks: 34 bytes per item 1 -> 1 through
+ * {@code buffered(16)}, 16 of them the boxed {@code Integer} the benchmark sends. A waiting
+ * rendezvous operation on a virtual thread yields its carrier up to three times before parking;
+ * nothing ever busy-spins.
  *
  * <h2>Compared with {@code BlockingQueue}</h2>
  *
