@@ -34,18 +34,6 @@ final class Cells {
     cells.set(at(cell), value);
   }
 
-  long getPlain(int cell) {
-    return cells.getPlain(at(cell));
-  }
-
-  void setPlain(int cell, long value) {
-    cells.setPlain(at(cell), value);
-  }
-
-  long incrementAndGet(int cell) {
-    return cells.incrementAndGet(at(cell));
-  }
-
   long decrementAndGet(int cell) {
     return cells.decrementAndGet(at(cell));
   }

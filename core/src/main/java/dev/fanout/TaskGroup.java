@@ -548,10 +548,6 @@ public final class TaskGroup implements AutoCloseable {
     return false;
   }
 
-  private void taskEnded() {
-    releasePermit();
-  }
-
   private boolean joinedOrClosed() {
     return phase != OPEN;
   }
@@ -574,18 +570,6 @@ public final class TaskGroup implements AutoCloseable {
 
   /** A forked task: the runnable its thread runs and the handle the caller holds. */
   private static final class Member<V> implements Subtask<V>, Runnable {
-    private static final java.lang.invoke.VarHandle STATE;
-
-    static {
-      try {
-        STATE =
-            java.lang.invoke.MethodHandles.lookup()
-                .findVarHandle(Member.class, "state", Subtask.State.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
     private final TaskGroup group;
     private final Callable<? extends V> task; // null: never runs (cancelled at fork)
     Thread thread;
@@ -608,14 +592,12 @@ public final class TaskGroup implements AutoCloseable {
         }
         V v = task.call();
         value = v;
-        // A release store: the increment of the group's count that follows is a full fence
-        // anyway, and join reads the state after it.
-        STATE.setRelease(this, Subtask.State.SUCCEEDED);
+        state = Subtask.State.SUCCEEDED;
       } catch (Throwable t) {
         exception = t;
         group.taskFailed(this, t);
       } finally {
-        group.taskEnded();
+        group.releasePermit(); // a task's last act: its slot under the limit is free
       }
     }
 
