@@ -19,9 +19,9 @@
 # printed, and written to docs/benchmarks.md only with --write-docs; --go runs Go too.
 #
 # Results go to bench/target/results/<date>-<mode>-<regex>.json, with JMH's log (.log), the load
-# average every 10 s (.load) and Go's output (-go.txt) beside it. Print a run's page again, or one
-# page from several runs:
-#   java -cp bench/target/benchmarks.jar dev.fanout.bench.report.BenchReport A.json [B.json] [--go G.txt]
+# average every 10 s (.load) and Go's output (-go.txt) beside it. Print a run's page again (one
+# run's JSON; the report refuses several, whose ratios would mix runs):
+#   java -cp bench/target/benchmarks.jar dev.fanout.bench.report.BenchReport A.json [--go G.txt]
 #
 # The JDK is found the way ./fanout finds it (JAVA_HOME, java on PATH, /usr/lib/jvm/*: the first
 # one >= 21). When it is a JDK 25, the StructuredTaskScope benchmarks (a preview API) are built

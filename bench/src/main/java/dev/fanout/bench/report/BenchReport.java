@@ -23,12 +23,12 @@ import java.util.regex.Pattern;
  * <pre>
  * java -Djava.awt.headless=true -cp bench/target/benchmarks.jar dev.fanout.bench.report.BenchReport \
  *     [--go GO.txt] [--load RUN.load] [--command 'bench/run.sh'] [--revision REV] \
- *     [--write-docs docs/benchmarks.md] RESULT.json [MORE.json ...]
+ *     [--write-docs docs/benchmarks.md] RESULT.json
  * </pre>
  *
- * <p>Several JSON files are read as one run: a benchmark found in two of them has the iterations of
- * both in its figure, and its ratios are no longer "from the same run". Without {@code --load}, the
- * {@code .load} beside a single JSON file is read. The charts go to {@code bench/} beside the page.
+ * <p>One JMH result file, one run: every ratio on the page divides figures from the same run, so
+ * several files are refused rather than pooled. Without {@code --load}, the {@code .load} beside
+ * the JSON file is read. The charts go to {@code bench/} beside the page.
  */
 public final class BenchReport {
   private BenchReport() {}
@@ -63,6 +63,13 @@ public final class BenchReport {
     }
     if (json.isEmpty() && go == null) {
       usage();
+      System.exit(2);
+    }
+    if (json.size() > 1) {
+      System.err.println(
+          "BenchReport: one JMH result file at a time (got "
+              + json.size()
+              + "): the page's ratios divide figures from one run");
       System.exit(2);
     }
     List<Measurement> measurements = new ArrayList<>();
@@ -152,7 +159,7 @@ public final class BenchReport {
     System.err.println(
         """
         usage: BenchReport [--go GO.txt] [--load RUN.load] [--command CMD] [--revision REV]
-                           [--write-docs docs/benchmarks.md] RESULT.json [MORE.json ...]
+                           [--write-docs docs/benchmarks.md] RESULT.json
         Prints the benchmark page for one run; --write-docs also writes it, and its charts
         (PNG) into bench/ beside it. Several JSON files are read as one run.""");
   }

@@ -69,10 +69,17 @@ final class FailFast {
     return rows.stream().filter(r -> r.method.equals(method)).findFirst().orElse(null);
   }
 
-  /** {@return the peer with the lowest median that fails fast at all, or null} */
+  /**
+   * {@return the peer with the lowest median that fails fast and leaves no sibling running, or
+   * null}
+   */
   static Row bestPeer(List<Row> rows) {
     return rows.stream()
-        .filter(r -> !r.method.equals(OURS) && !r.method.equals(WAKE_UP))
+        .filter(
+            r ->
+                !r.method.equals(OURS)
+                    && !r.method.equals(WAKE_UP)
+                    && !UNSTRUCTURED.contains(r.method))
         .min(Comparator.comparingDouble(r -> r.p50.median()))
         .orElse(null);
   }

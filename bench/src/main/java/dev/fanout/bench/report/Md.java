@@ -76,20 +76,6 @@ final class Md {
     return ratio(ours.ratioTo(other));
   }
 
-  /** A duration in nanoseconds as a person reads it (ns, µs, ms, s). */
-  static String time(double ns) {
-    if (ns < 1e3) {
-      return num(ns) + " ns";
-    }
-    if (ns < 1e6) {
-      return num(ns / 1e3) + " µs";
-    }
-    if (ns < 1e9) {
-      return num(ns / 1e6) + " ms";
-    }
-    return num(ns / 1e9) + " s";
-  }
-
   /** A figure in nanoseconds, in the unit that suits its median (ns, µs, ms). */
   static String timeCell(Figure f) {
     if (f.median() < 1e3) {

@@ -191,8 +191,10 @@ final class Page {
           "The fork's process CPU time over each measured iteration (every thread: the benchmark's,"
               + " the carriers', the JIT's and the GC's; `-prof dev.fanout.bench.CpuProfiler`),"
               + " divided by the operations in it, next to the wall time of the same iterations."
-              + " On 2 cores, CPU ÷ wall near 2 means both cores were busy: a speed bought with the"
-              + " other core shows here.\n\n");
+              + " On "
+              + Runtime.getRuntime().availableProcessors()
+              + " cores, CPU ÷ wall near that number means every core was busy: a speed bought with"
+              + " another core shows here.\n\n");
       b.append(cpu).append('\n');
     }
 

@@ -48,13 +48,6 @@ final class RateLimiters {
     return rows.stream().filter(Row::ours).findFirst().orElse(null);
   }
 
-  static Row bestPeer(List<Row> rows) {
-    return rows.stream()
-        .filter(r -> !r.ours())
-        .min(Comparator.comparingDouble(r -> r.ns.median()))
-        .orElse(null);
-  }
-
   static String markdown(List<Row> rows) {
     Row ours = ours(rows);
     List<List<String>> cells = new ArrayList<>();

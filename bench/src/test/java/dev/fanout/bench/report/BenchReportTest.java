@@ -1,6 +1,7 @@
 package dev.fanout.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -162,6 +163,22 @@ class BenchReportTest {
             "## Other benchmarks in this run",
             "[benchmarks-systems.md](benchmarks-systems.md)")) {
       assertTrue(page.contains(heading), heading);
+    }
+    // Every section appears whatever the run measured; the fixture measures each of these, so each
+    // must hold a table of figures and no "not measured" in place of one.
+    for (String section :
+        List.of(
+            "## Targets",
+            "## Channels",
+            "## Fail-fast latency",
+            "## Rate limiters",
+            "## Cost ordering",
+            "## Allocation")) {
+      int start = page.indexOf(section);
+      int end = page.indexOf("\n## ", start + section.length());
+      String body = page.substring(start, end < 0 ? page.length() : end);
+      assertTrue(body.contains("\n| "), section + " has no table: " + body);
+      assertFalse(body.contains("Not measured"), section + ": " + body);
     }
     assertTrue(page.contains("](bench/channels.png)"));
     assertTrue(!page.contains("](bench/fan-out-10000.png)"));
