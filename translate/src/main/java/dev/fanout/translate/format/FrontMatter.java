@@ -89,15 +89,14 @@ final class FrontMatter {
     }
     i++;
     int blanks = i;
-    while (i < end && (source.charAt(i) == ' ' || source.charAt(i) == '\t')) {
+    while (i < end && isBlank(source.charAt(i))) {
       i++;
     }
     if (i == blanks) {
       return null; // "key:value" is not a mapping entry
     }
     int valueEnd = end;
-    while (valueEnd > i
-        && (source.charAt(valueEnd - 1) == ' ' || source.charAt(valueEnd - 1) == '\t')) {
+    while (valueEnd > i && isBlank(source.charAt(valueEnd - 1))) {
       valueEnd--;
     }
     return new int[] {i, valueEnd, keyEnd};

@@ -245,14 +245,22 @@ final class MarkdownParser {
 
     /** {@code [start, end)} of a node in the whole source, or null when it has no span. */
     private int[] span(Node n) {
-      if (n == null || n.getSourceSpans().isEmpty()) {
-        return null; // soft and hard line breaks have none
-      }
-      List<SourceSpan> spans = n.getSourceSpans();
-      SourceSpan a = spans.get(0);
-      SourceSpan z = spans.get(spans.size() - 1);
-      return new int[] {offset + a.getInputIndex(), offset + z.getInputIndex() + z.getLength()};
+      return MarkdownParser.span(n, offset);
     }
+  }
+
+  /**
+   * {@code [start, end)} of a node in a text where the parsed part starts at {@code offset}, or
+   * null when it has no span (soft and hard line breaks have none).
+   */
+  private static int[] span(Node n, int offset) {
+    if (n == null || n.getSourceSpans().isEmpty()) {
+      return null;
+    }
+    List<SourceSpan> spans = n.getSourceSpans();
+    SourceSpan a = spans.get(0);
+    SourceSpan z = spans.get(spans.size() - 1);
+    return new int[] {offset + a.getInputIndex(), offset + z.getInputIndex() + z.getLength()};
   }
 
   /** The GitHub anchors of a document's headings, in order. */
@@ -343,11 +351,8 @@ final class MarkdownParser {
 
     /** Where a node's source ends in the output, or -1 when it has no span. */
     private static int end(Node n, int offset) {
-      if (n == null || n.getSourceSpans().isEmpty()) {
-        return -1;
-      }
-      SourceSpan s = n.getSourceSpans().get(n.getSourceSpans().size() - 1);
-      return offset + s.getInputIndex() + s.getLength();
+      int[] span = span(n, offset);
+      return span == null ? -1 : span[1];
     }
 
     private static void find(
