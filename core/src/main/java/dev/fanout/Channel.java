@@ -1,5 +1,7 @@
 package dev.fanout;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -76,9 +78,12 @@ import java.util.function.Supplier;
  * and a receive on one thread. A rendezvous channel is bimodal across runs, about 280 ns per item
  * in some and near 1 µs in others, where {@code SynchronousQueue} took 80 to 330 ns. With one
  * carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}) 50 ns through {@code buffered(16)}
- * and 196 ns through a rendezvous, ahead of both JDK queues. A buffered channel allocates nothing
- * per value but the waiter of a send or receive that blocks: 34 bytes per item 1 -> 1 through
- * {@code buffered(16)}, 16 of them the boxed {@code Integer} the benchmark sends. A waiting
+ * and 196 ns through a rendezvous, ahead of both JDK queues. A send or receive allocates nothing of
+ * the channel's own in steady state, blocking or not: a blocking call reuses the waiter node the
+ * previous one handed back. What a benchmark still sees is the JVM's: a virtual thread that parks
+ * may allocate a stack chunk, and a contended lock a queue node; 24 to 38 bytes per item 1 -> 1 and
+ * 4 -> 1 through {@code buffered(16)}, 16 of them the boxed {@code Integer} sent, and 49 to 77
+ * through a rendezvous (105 to 115 before the reuse; {@code bench/ab.sh}, -prof gc). A waiting
  * rendezvous operation on a virtual thread yields its carrier up to three times before parking;
  * nothing ever busy-spins.
  *
@@ -131,6 +136,30 @@ public final class Channel<T> implements Iterable<T> {
   private Throwable closeError; // guarded by lock
   private final Waiter.Queue senders = new Waiter.Queue();
   private final Waiter.Queue receivers = new Waiter.Queue();
+
+  // Plain waiters handed back by the threads that used them, taken under the lock by the next
+  // blocking send (spareSender) or receive (spareReceiver): a handed-back node is written with
+  // release and read with acquire, since the thread hands it back without the lock. Two racing
+  // hand-backs lose one node to the garbage collector, which is harmless; no node is ever taken
+  // twice, since taking happens under the lock and clears the field.
+  @SuppressWarnings("unused") // through SPARE_SENDER
+  private Waiter spareSender;
+
+  @SuppressWarnings("unused") // through SPARE_RECEIVER
+  private Waiter spareReceiver;
+
+  private static final VarHandle SPARE_SENDER;
+  private static final VarHandle SPARE_RECEIVER;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      SPARE_SENDER = l.findVarHandle(Channel.class, "spareSender", Waiter.class);
+      SPARE_RECEIVER = l.findVarHandle(Channel.class, "spareReceiver", Waiter.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private Channel(int capacity, Consumer<? super T> onUndelivered) {
     this.capacity = capacity;
@@ -295,12 +324,13 @@ public final class Channel<T> implements Iterable<T> {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      w = new Waiter(Thread.currentThread(), value);
+      w = waiter(SPARE_SENDER, value);
       senders.add(w);
     } finally {
       lock.unlock();
     }
     int state = await(w, nanos, senders);
+    handBack(SPARE_SENDER, w);
     if (state == DONE) {
       return true;
     }
@@ -427,14 +457,16 @@ public final class Channel<T> implements Iterable<T> {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      w = new Waiter(Thread.currentThread(), null);
+      w = waiter(SPARE_RECEIVER, null);
       receivers.add(w);
     } finally {
       lock.unlock();
     }
     int state = await(w, nanos, receivers);
+    Object v = w.item;
+    handBack(SPARE_RECEIVER, w);
     if (state == DONE) {
-      return w.item;
+      return v;
     }
     if (state == CLOSED) {
       lock.lock();
@@ -486,6 +518,27 @@ public final class Channel<T> implements Iterable<T> {
       }
     }
     return state;
+  }
+
+  /** A plain waiter for a blocking call, the spare if there is one; under the lock. */
+  private Waiter waiter(VarHandle spare, Object item) {
+    Waiter w = (Waiter) spare.getAcquire(this);
+    if (w == null) {
+      return new Waiter(Thread.currentThread(), item);
+    }
+    spare.set(this, null);
+    w.reset(Thread.currentThread(), item);
+    return w;
+  }
+
+  /**
+   * Hands a plain waiter back once its call is over (completed, or removed after a timeout); the
+   * node is then no longer in any queue, and its completer no longer touches it. Not called when an
+   * interrupt ends the wait: that node is left to the garbage collector.
+   */
+  private void handBack(VarHandle spare, Waiter w) {
+    w.item = null;
+    spare.setRelease(this, w);
   }
 
   /** Removes a plain waiter that gives up; false if it was completed first. */

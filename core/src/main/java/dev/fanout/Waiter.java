@@ -8,9 +8,15 @@ import java.util.concurrent.locks.LockSupport;
  * blocking send or receive; a select waiter is one clause of a {@link Select}, sharing a {@link
  * SelectOp} with the select's other clauses. All fields but {@code state} are guarded by the lock
  * of the channel whose queue holds the node.
+ *
+ * <p>A plain waiter is reused: once its thread has read the outcome, the thread hands it back to
+ * the channel as a spare ({@link Channel}), and the next blocking call there takes it under the
+ * lock and {@linkplain #reset resets} it, so a blocking send or receive allocates nothing in steady
+ * state. This is safe because whoever completes a node reads everything it needs from the node
+ * before the volatile write of {@code state}, and touches the node no more after it.
  */
 final class Waiter {
-  final Thread thread;
+  Thread thread; // written before the node is queued, under the channel's lock
   final SelectOp select; // null for a plain send or receive
   final int clause; // index of the clause in its select
   Object item; // a sender's value; the value handed to a receiver
@@ -33,13 +39,24 @@ final class Waiter {
     this.clause = clause;
   }
 
-  /** Completes a node that was claimed: hands over {@code value} (receivers) and wakes it. */
+  /** Makes a spare plain waiter ready for another blocking call; under the channel's lock. */
+  void reset(Thread thread, Object item) {
+    this.thread = thread;
+    this.item = item;
+    this.state = Channel.WAITING;
+  }
+
+  /**
+   * Completes a node that was claimed: hands over {@code value} (receivers) and wakes it. The node
+   * is not touched after the write of {@code state}: its thread may reuse it from then on.
+   */
   void complete(Object value, int outcome) {
+    Thread t = thread;
     if (value != null) {
       item = value;
     }
     state = outcome;
-    LockSupport.unpark(thread);
+    LockSupport.unpark(t);
   }
 
   /**
@@ -122,8 +139,7 @@ final class Waiter {
       while ((w = head) != null) {
         remove(w);
         if (w.select == null) {
-          w.state = Channel.CLOSED;
-          LockSupport.unpark(w.thread);
+          w.complete(null, Channel.CLOSED);
         } else if (w.select.state.compareAndSet(SelectOp.WAITING, SelectOp.RECHECK)) {
           LockSupport.unpark(w.thread);
         }
