@@ -89,8 +89,8 @@ import java.util.stream.Stream;
  * thread, which is the cheapest way to wait on many slow calls but costs about a kilobyte per
  * pending item. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md, 2026-12-07):
  * 10,000 no-op items cost 1.1 to 1.5 times a bare virtual thread per item without a limit across
- * runs (200 to 250 ns and 520 bytes per item, the bare thread about 170 ns and 410 bytes), and less
- * than a third of a bare thread per item with {@code concurrency(16)} (about 50 ns and 125 bytes).
+ * runs (200 to 250 ns and 520 bytes per item, the bare thread 157 to 196 ns and 410 bytes), and 0.3
+ * to 0.4 of a bare thread per item with {@code concurrency(16)} (about 56 ns and 125 bytes).
  *
  * <h2>Compared with the JDK</h2>
  *

@@ -72,20 +72,20 @@ import java.util.function.Supplier;
  * <h2>Costs</h2>
  *
  * Measured on a 2-core machine with virtual threads, one producer and one consumer, boxed {@code
- * Integer}s (three runs of {@code bench/run.sh}, docs/benchmarks.md, 2026-12-07): 150 to 320 ns per
- * item through {@code buffered(16)}, where {@code ArrayBlockingQueue} took 144 to 156 ns, jox 1.0.1
+ * Integer}s (four runs of {@code bench/run.sh}, docs/benchmarks.md, 2026-12-07): 150 to 320 ns per
+ * item through {@code buffered(16)}, where {@code ArrayBlockingQueue} took 141 to 156 ns, jox 1.0.1
  * 132 to 323 ns and Go 42 to 45 ns; 115 to 160 ns through {@code buffered(1024)}; 22 ns for a send
  * and a receive on one thread. A rendezvous channel is bimodal across runs, about 280 ns per item
  * in some and near 1 µs in others, where {@code SynchronousQueue} took 80 to 330 ns. With one
- * carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}) 50 ns through {@code buffered(16)}
- * and 196 ns through a rendezvous, ahead of both JDK queues. A send or receive allocates nothing of
- * the channel's own in steady state, blocking or not: a blocking call reuses the waiter node the
- * previous one handed back. What a benchmark still sees is the JVM's: a virtual thread that parks
- * may allocate a stack chunk, and a contended lock a queue node; 24 to 38 bytes per item 1 -> 1 and
- * 4 -> 1 through {@code buffered(16)}, 16 of them the boxed {@code Integer} sent, and 49 to 77
- * through a rendezvous (105 to 115 before the reuse; {@code bench/ab.sh}, -prof gc). A waiting
- * rendezvous operation on a virtual thread yields its carrier up to three times before parking;
- * nothing ever busy-spins.
+ * carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}) 50 to 54 ns through {@code
+ * buffered(16)} and 196 to 199 ns through a rendezvous, ahead of both JDK queues. A send or receive
+ * allocates nothing of the channel's own in steady state, blocking or not: a blocking call reuses
+ * the waiter node the previous one handed back. What a benchmark still sees is the JVM's: a virtual
+ * thread that parks may allocate a stack chunk, and a contended lock a queue node; 24 to 38 bytes
+ * per item 1 -> 1 and 4 -> 1 through {@code buffered(16)}, 16 of them the boxed {@code Integer}
+ * sent, and 49 to 77 through a rendezvous (105 to 115 before the reuse; {@code bench/ab.sh}, -prof
+ * gc). A waiting rendezvous operation on a virtual thread yields its carrier up to three times
+ * before parking; nothing ever busy-spins.
  *
  * <h2>Compared with {@code BlockingQueue}</h2>
  *

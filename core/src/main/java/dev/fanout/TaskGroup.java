@@ -75,9 +75,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One thread per task and a few allocations; with a limit, one semaphore permit per task. No thread
  * is started for the group itself unless a timeout is set: then one virtual thread sleeps until the
  * deadline or until the owner starts to wait in {@code join} or {@code close}, which then keeps the
- * deadline itself. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md, three runs of
+ * deadline itself. Measured on 2 cores ({@code FanOutBenchmark}, docs/benchmarks.md, four runs of
  * {@code bench/run.sh} on 2026-12-07): a group of 10 no-op tasks cost 0.8 to 1.45 times what 10
- * bare virtual threads do; of 10,000, 1.2 to 2.5 times (the bare thread 170 to 196 ns per task),
+ * bare virtual threads do; of 10,000, 1.2 to 2.5 times (the bare thread 157 to 196 ns per task),
  * with the same 405 bytes per task. With a limit the forking thread waits for a permit on nearly
  * every fork at the limit: 3.7 to 9 times a bare thread per no-op task; for many cheap items,
  * {@link Batch} with {@code concurrency(n)} costs less than a bare thread per item.
