@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       SearchServerCommand.class,
       SearchBackendCommand.class,
       DemoCommand.class,
+      LintCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -50,7 +51,8 @@ public final class Main implements Runnable {
     e.getCommandLine()
         .getErr()
         .println(name + ": " + e.getMessage() + " (see " + name + " --help)");
-    return 1;
+    // fanout lint, like other linters, keeps 1 for "findings" and says 2 for a usage error.
+    return e.getCommandLine().getCommand() instanceof LintCommand ? LintCommand.USAGE : 1;
   }
 
   /** Runs the command line with its output and errors going to the given writers (for tests). */

@@ -1,0 +1,890 @@
+package dev.fanout.lint;
+
+import com.github.javaparser.Position;
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.Node;
+import com.github.javaparser.ast.body.CallableDeclaration;
+import com.github.javaparser.ast.body.TypeDeclaration;
+import com.github.javaparser.ast.body.VariableDeclarator;
+import com.github.javaparser.ast.expr.AnnotationExpr;
+import com.github.javaparser.ast.expr.ArrayAccessExpr;
+import com.github.javaparser.ast.expr.AssignExpr;
+import com.github.javaparser.ast.expr.BinaryExpr;
+import com.github.javaparser.ast.expr.Expression;
+import com.github.javaparser.ast.expr.FieldAccessExpr;
+import com.github.javaparser.ast.expr.LambdaExpr;
+import com.github.javaparser.ast.expr.MethodCallExpr;
+import com.github.javaparser.ast.expr.MethodReferenceExpr;
+import com.github.javaparser.ast.expr.NameExpr;
+import com.github.javaparser.ast.expr.NormalAnnotationExpr;
+import com.github.javaparser.ast.expr.NullLiteralExpr;
+import com.github.javaparser.ast.expr.ObjectCreationExpr;
+import com.github.javaparser.ast.expr.SingleMemberAnnotationExpr;
+import com.github.javaparser.ast.expr.StringLiteralExpr;
+import com.github.javaparser.ast.nodeTypes.NodeWithAnnotations;
+import com.github.javaparser.ast.stmt.BlockStmt;
+import com.github.javaparser.ast.stmt.BreakStmt;
+import com.github.javaparser.ast.stmt.CatchClause;
+import com.github.javaparser.ast.stmt.ExpressionStmt;
+import com.github.javaparser.ast.stmt.ForEachStmt;
+import com.github.javaparser.ast.stmt.ForStmt;
+import com.github.javaparser.ast.stmt.ReturnStmt;
+import com.github.javaparser.ast.stmt.Statement;
+import com.github.javaparser.ast.stmt.SynchronizedStmt;
+import com.github.javaparser.ast.stmt.ThrowStmt;
+import com.github.javaparser.ast.stmt.TryStmt;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Runs every rule over one parsed file. Syntax first: a rule looks only at task sites (see {@link
+ * TaskSite}) and the code of the same declaration around them, and resolves a name only at such a
+ * site, from the declarations the file shows. docs/lint.md says what each rule matches and misses.
+ */
+final class Analyzer {
+  private static final Set<String> BROAD = Set.of("Throwable", "Error", "Exception");
+  private static final Set<String> INTERRUPT_CATCHES =
+      Set.of("InterruptedException", "Exception", "Throwable");
+  private static final Set<String> FAILURE_HANDLERS =
+      Set.of(
+          "handle",
+          "handleAsync",
+          "exceptionally",
+          "exceptionallyAsync",
+          "exceptionallyCompose",
+          "exceptionallyComposeAsync",
+          "whenComplete",
+          "whenCompleteAsync");
+  private static final Set<String> LOG_CALLS =
+      Set.of(
+          "trace",
+          "debug",
+          "info",
+          "warn",
+          "warning",
+          "error",
+          "severe",
+          "fine",
+          "finer",
+          "finest",
+          "fatal",
+          "log",
+          "print",
+          "println",
+          "printf",
+          "format",
+          "printStackTrace");
+  private static final Pattern LOGGER = Pattern.compile("(?i).*(log|logger|out|err|console)");
+  private static final Set<String> UNINTERRUPTIBLE =
+      Set.of("lockUninterruptibly", "acquireUninterruptibly", "awaitUninterruptibly");
+  private static final Set<String> BLOCKING =
+      Set.of(
+          "sleep",
+          "join",
+          "get",
+          "take",
+          "put",
+          "await",
+          "acquire",
+          "lock",
+          "send",
+          "receive",
+          "invokeAll",
+          "invokeAny",
+          "poll",
+          "awaitTermination");
+
+  private final String path;
+  private final CompilationUnit unit;
+  private final List<Finding> findings = new ArrayList<>();
+  private final Map<String, Integer> ranks = new HashMap<>();
+  private final Map<Node, Boolean> reported = new IdentityHashMap<>();
+
+  private Analyzer(String path, CompilationUnit unit) {
+    this.path = path;
+    this.unit = unit;
+  }
+
+  /** The findings in one file, in source order. */
+  static List<Finding> analyze(String path, CompilationUnit unit) {
+    Analyzer a = new Analyzer(path, unit);
+    a.run();
+    a.findings.sort(
+        (x, y) ->
+            x.line() != y.line() ? Integer.compare(x.line(), y.line()) : x.column() - y.column());
+    return a.findings;
+  }
+
+  private void run() {
+    List<TaskSite> sites = new ArrayList<>();
+    for (MethodCallExpr c : unit.findAll(MethodCallExpr.class)) {
+      TaskSite s = TaskSite.of(c);
+      if (s != null) {
+        sites.add(s);
+      }
+    }
+    for (ObjectCreationExpr o : unit.findAll(ObjectCreationExpr.class)) {
+      TaskSite s = TaskSite.of(o);
+      if (s != null) {
+        sites.add(s);
+      }
+    }
+    for (TaskSite s : sites) {
+      batchFailFast(s);
+      // A catch that only logs is the right handling when nobody reads the outcome; it hides the
+      // failure only from a future or group that is read.
+      if (s.observed() && !unreadFuture(s)) {
+        for (Node body : s.bodies) {
+          swallowedCatches(body);
+        }
+      }
+      for (Node body : s.bodies) {
+        lostInterrupts(body);
+      }
+      if (failFast(s)) {
+        for (Node body : s.bodies) {
+          uncancellableWaits(body);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------ batch-fail-fast
+
+  private void batchFailFast(TaskSite s) {
+    if (!(s.call instanceof MethodCallExpr call)) {
+      return;
+    }
+    String source;
+    if (s.kind == TaskSite.Kind.INVOKE_ALL) {
+      source = Syntax.shortText(call.getArguments().get(0), 40);
+    } else {
+      source = perElementSource(call);
+    }
+    if (source == null || handledAtSource(s)) {
+      return;
+    }
+    Node member = Syntax.member(call);
+    if (member == null) {
+      return;
+    }
+    int line = line(call);
+    String fix =
+        " Batch.of("
+            + source
+            + ").run(item -> ...) runs every item and keeps every result, with the failures"
+            + " listed.";
+    switch (s.kind) {
+      case FORK -> {
+        if (!failFast(s)) {
+          return;
+        }
+        Node at = call;
+        String scope = call.getScope().map(Node::toString).orElse("");
+        for (MethodCallExpr j : member.findAll(MethodCallExpr.class)) {
+          if (j.getNameAsString().equals("join")
+              && j.getScope().map(x -> x.toString().equals(scope)).orElse(false)) {
+            at = j;
+          }
+        }
+        report(
+            at,
+            Rule.BATCH_FAIL_FAST,
+            "one task per element of `"
+                + source
+                + "` forked (line "
+                + line
+                + ") into a fail-fast "
+                + scopeKind(call)
+                + ": the first failure cancels the other tasks and discards their results (cancels"
+                + " and discards)."
+                + fix);
+      }
+      case ASYNC, SUBMIT, INVOKE_ALL -> {
+        // The first read that loses results is where the loss happens; later ones add nothing.
+        for (Node loss : losses(member, s.kind == TaskSite.Kind.ASYNC).stream().limit(1).toList()) {
+          String what = lossText(loss);
+          report(
+              loss,
+              Rule.BATCH_FAIL_FAST,
+              "one task per element of `"
+                  + source
+                  + "` ("
+                  + callName(call)
+                  + " at line "
+                  + line
+                  + "); "
+                  + what
+                  + " throws at the first failure and discards the other results, although every"
+                  + " task ran (discards the other results)."
+                  + fix);
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** The collection a fan-out call iterates over (loop or stream), or null if it is not in one. */
+  private static String perElementSource(MethodCallExpr call) {
+    Node stop = Syntax.member(call);
+    for (Node p = call.getParentNode().orElse(null);
+        p != null && p != stop;
+        p = p.getParentNode().orElse(null)) {
+      if (p instanceof ForEachStmt f) {
+        return Syntax.shortText(f.getIterable(), 40);
+      }
+      if (p instanceof ForStmt f && f.getCompare().isPresent()) {
+        return boundOf(f.getCompare().get());
+      }
+      if (Syntax.isLoop(p)) {
+        return "the loop's items";
+      }
+      if (Syntax.isPerElementLambda(p)) {
+        MethodCallExpr op = (MethodCallExpr) p.getParentNode().orElseThrow();
+        Expression src = op.getScope().orElseThrow();
+        for (MethodCallExpr c : Syntax.chain(src)) {
+          String n = c.getNameAsString();
+          if (n.equals("stream") || n.equals("parallelStream")) {
+            return c.getScope().map(x -> Syntax.shortText(x, 40)).orElse("the stream");
+          }
+          if (n.equals("range") || n.equals("rangeClosed") || n.equals("of")) {
+            return Syntax.shortText(c, 40);
+          }
+        }
+        return Syntax.shortText(src, 40);
+      }
+      if (p instanceof LambdaExpr) {
+        return null; // another body: runs at another time
+      }
+    }
+    return null;
+  }
+
+  /** {@code i < ids.length} or {@code i < ids.size()} gives {@code ids}. */
+  private static String boundOf(Expression compare) {
+    if (compare instanceof BinaryExpr b) {
+      Expression bound = b.getRight();
+      if (bound instanceof FieldAccessExpr fa && fa.getNameAsString().equals("length")) {
+        return Syntax.shortText(fa.getScope(), 40);
+      }
+      if (bound instanceof MethodCallExpr m
+          && m.getNameAsString().equals("size")
+          && m.getScope().isPresent()) {
+        return Syntax.shortText(m.getScope().get(), 40);
+      }
+    }
+    return "the loop's items";
+  }
+
+  /** Each element's failure becomes a value where the task is made: no loss to report. */
+  private static boolean handledAtSource(TaskSite s) {
+    if (s.call instanceof MethodCallExpr call) {
+      for (MethodCallExpr c : Syntax.chainedOnto(call)) {
+        if (FAILURE_HANDLERS.contains(c.getNameAsString())) {
+          return true;
+        }
+      }
+    }
+    for (Node body : s.bodies) {
+      if (catchesEverything(body)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The reads in {@code member} that throw at the first failed task and so lose the others: an
+   * {@code allOf(...)} joined, a method reference to {@code join}/{@code get}, or a {@code
+   * join()}/{@code get()} per future with no try/catch between it and its loop.
+   */
+  private static List<Node> losses(Node member, boolean completable) {
+    List<Node> out = new ArrayList<>();
+    for (MethodCallExpr r : member.findAll(MethodCallExpr.class)) {
+      String n = r.getNameAsString();
+      boolean read =
+          (n.equals("join") && completable && r.getArguments().isEmpty())
+              || (n.equals("get") && (r.getArguments().isEmpty() || r.getArguments().size() == 2));
+      if (!read || r.getScope().isEmpty()) {
+        continue;
+      }
+      Expression scope = r.getScope().get();
+      if (completable && joinsAllOf(scope)) {
+        out.add(r);
+        continue;
+      }
+      Node loop = readLoop(r, scope);
+      if (loop != null && !caughtWithin(r, loop)) {
+        out.add(r);
+      }
+    }
+    for (MethodReferenceExpr ref : member.findAll(MethodReferenceExpr.class)) {
+      String id = ref.getIdentifier();
+      String scope = ref.getScope().toString();
+      if ((id.equals("join") && completable && scope.endsWith("CompletableFuture"))
+          || (id.equals("get")
+              && (scope.endsWith("Future") || scope.endsWith("CompletableFuture")))) {
+        out.add(ref);
+      }
+    }
+    out.sort(
+        java.util.Comparator.comparing(
+            (Node n) -> n.getBegin().orElse(new Position(0, 0)),
+            java.util.Comparator.naturalOrder()));
+    return out;
+  }
+
+  /** {@code allOf(...)} (directly, or through a variable), with no failure handler chained. */
+  private static boolean joinsAllOf(Expression scope) {
+    Expression e = scope;
+    if (e instanceof NameExpr name) {
+      String decl = Syntax.declarationText(name);
+      return decl.contains("allOf(") && !handlerIn(decl);
+    }
+    for (MethodCallExpr c : Syntax.chain(e)) {
+      if (FAILURE_HANDLERS.contains(c.getNameAsString())) {
+        return false;
+      }
+      if (c.getNameAsString().equals("allOf")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean handlerIn(String text) {
+    for (String h : FAILURE_HANDLERS) {
+      if (text.contains("." + h + "(")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The loop or per-element lambda in which a read takes one future per turn: the read's scope is
+   * the loop variable or the lambda's parameter, or an element of a list or array by index inside a
+   * loop. Null if the read is not one future of many.
+   */
+  private static Node readLoop(MethodCallExpr read, Expression scope) {
+    String var = scope instanceof NameExpr n ? n.getNameAsString() : null;
+    boolean indexed =
+        scope instanceof ArrayAccessExpr
+            || (scope instanceof MethodCallExpr m
+                && m.getNameAsString().equals("get")
+                && m.getArguments().size() == 1);
+    Node stop = Syntax.member(read);
+    for (Node p = read.getParentNode().orElse(null);
+        p != null && p != stop;
+        p = p.getParentNode().orElse(null)) {
+      if (p instanceof ForEachStmt f
+          && var != null
+          && f.getVariable().getVariables().stream()
+              .anyMatch(v -> v.getNameAsString().equals(var))) {
+        return p;
+      }
+      if (indexed && Syntax.isLoop(p)) {
+        return p;
+      }
+      if (p instanceof LambdaExpr l) {
+        if (var != null
+            && Syntax.isPerElementLambda(l)
+            && l.getParameters().stream().anyMatch(x -> x.getNameAsString().equals(var))) {
+          return p;
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Whether a try between {@code read} and {@code loop} catches what the read throws. */
+  private static boolean caughtWithin(Node read, Node loop) {
+    for (Node p = read.getParentNode().orElse(null);
+        p != null && p != loop;
+        p = p.getParentNode().orElse(null)) {
+      if (p instanceof TryStmt t && Syntax.within(read, t.getTryBlock())) {
+        for (CatchClause c : t.getCatchClauses()) {
+          if (Syntax.catchesAny(
+              c,
+              Set.of(
+                  "ExecutionException",
+                  "CompletionException",
+                  "Exception",
+                  "Throwable",
+                  "RuntimeException",
+                  "CancellationException"))) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String lossText(Node loss) {
+    if (loss instanceof MethodReferenceExpr ref) {
+      return "`" + ref + "` over the futures";
+    }
+    MethodCallExpr r = (MethodCallExpr) loss;
+    if (r.getScope().isPresent() && joinsAllOf(r.getScope().get())) {
+      return "`allOf(...)." + r.getNameAsString() + "()`";
+    }
+    return "`" + r.getNameAsString() + "()` with no try/catch per future";
+  }
+
+  private static String callName(MethodCallExpr call) {
+    return call.getNameAsString();
+  }
+
+  // -------------------------------------------------------------- swallowed-task-failure
+
+  private void swallowedCatches(Node body) {
+    for (CatchClause c : body.findAll(CatchClause.class)) {
+      if (Syntax.crossesBody(c, body) || !Syntax.catchesAny(c, BROAD) || insideLoop(c, body)) {
+        continue;
+      }
+      if (rethrows(c.getBody()) || records(c) || returnsValue(c.getBody())) {
+        continue;
+      }
+      String type = String.join(" | ", Syntax.caught(c));
+      report(
+          c,
+          Rule.SWALLOWED_TASK_FAILURE,
+          "catches "
+              + type
+              + " inside a task and neither rethrows, records it nor returns a failure value: the"
+              + " future or group waiting for this task sees a success. Let it propagate, or"
+              + " return a value that says the task failed.");
+    }
+  }
+
+  /**
+   * Reports a {@code submit} or {@code ...Async} whose future nobody reads, unless the task handles
+   * its own failures; returns whether the future is unread.
+   */
+  private boolean unreadFuture(TaskSite s) {
+    if (!(s.call instanceof MethodCallExpr call)
+        || (s.kind != TaskSite.Kind.SUBMIT && s.kind != TaskSite.Kind.ASYNC)) {
+      return false;
+    }
+    Node top = call;
+    for (MethodCallExpr c : Syntax.chainedOnto(call)) {
+      if (FAILURE_HANDLERS.contains(c.getNameAsString())
+          || c.getNameAsString().equals("get")
+          || c.getNameAsString().equals("join")) {
+        return false;
+      }
+      top = c;
+    }
+    Node parent = top.getParentNode().orElse(null);
+    // An expression lambda's body is an ExpressionStmt too, but its value is returned.
+    boolean unread =
+        (parent instanceof ExpressionStmt
+                && !(parent.getParentNode().orElse(null) instanceof LambdaExpr))
+            || (parent instanceof VariableDeclarator v && !usedElsewhere(v));
+    if (!unread) {
+      return false;
+    }
+    for (Node body : s.bodies) {
+      if (catchesEverything(body)) {
+        return true; // it logs or records its own failures: nothing is lost
+      }
+    }
+    if (s.bodies.isEmpty() && s.kind == TaskSite.Kind.SUBMIT) {
+      return true; // a task from elsewhere: whether it handles its failures is not visible here
+    }
+    report(
+        call,
+        Rule.SWALLOWED_TASK_FAILURE,
+        "the "
+            + (s.kind == TaskSite.Kind.SUBMIT ? "Future" : "CompletableFuture")
+            + " of this "
+            + call.getNameAsString()
+            + " is never read, so an exception from the task is lost without a trace. Read it"
+            + " (get, join), chain exceptionally/handle/whenComplete, or use execute so an"
+            + " uncaught exception reaches the thread's handler.");
+    return true;
+  }
+
+  private static boolean usedElsewhere(VariableDeclarator v) {
+    Node member = Syntax.member(v);
+    if (member == null) {
+      return true;
+    }
+    String name = v.getNameAsString();
+    for (NameExpr n : member.findAll(NameExpr.class)) {
+      if (n.getNameAsString().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------ lost-interrupt
+
+  private void lostInterrupts(Node body) {
+    for (CatchClause c : body.findAll(CatchClause.class)) {
+      if (Syntax.crossesBody(c, body) || !Syntax.catchesAny(c, INTERRUPT_CATCHES)) {
+        continue;
+      }
+      TryStmt t = (TryStmt) c.getParentNode().orElseThrow();
+      boolean explicit = Syntax.caught(c).contains("InterruptedException");
+      if (!explicit && !mayBeInterrupted(t.getTryBlock())) {
+        continue;
+      }
+      if (!explicit && laterCatchTakesInterrupt(t, c)) {
+        continue;
+      }
+      if (restoresOrExits(c.getBody()) || !goesOn(t, body)) {
+        continue;
+      }
+      report(
+          c,
+          Rule.LOST_INTERRUPT,
+          "catches "
+              + (explicit ? "InterruptedException" : String.join(" | ", Syntax.caught(c)))
+              + " inside a task and goes on working: an interrupt is how the group or executor"
+              + " cancels this task, and it is lost here. Restore it"
+              + " (Thread.currentThread().interrupt()) and stop, or let it propagate.");
+    }
+  }
+
+  /** Whether an earlier catch of the same try takes InterruptedException before this one. */
+  private static boolean laterCatchTakesInterrupt(TryStmt t, CatchClause c) {
+    for (CatchClause other : t.getCatchClauses()) {
+      if (other == c) {
+        return false;
+      }
+      if (Syntax.caught(other).contains("InterruptedException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean mayBeInterrupted(BlockStmt block) {
+    for (MethodCallExpr m : block.findAll(MethodCallExpr.class)) {
+      if (!Syntax.crossesBody(m, block) && Syntax.INTERRUPTIBLE.contains(m.getNameAsString())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean restoresOrExits(BlockStmt block) {
+    for (Node n : block.findAll(Node.class)) {
+      if (Syntax.crossesBody(n, block)) {
+        continue;
+      }
+      if (n instanceof ThrowStmt || n instanceof ReturnStmt || n instanceof BreakStmt) {
+        return true;
+      }
+      if (n instanceof MethodCallExpr m) {
+        String name = m.getNameAsString();
+        if (name.equals("interrupt") || name.equals("exit") || name.equals("halt")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether the task does more work after this try: it is in a loop, or statements follow it. */
+  private static boolean goesOn(TryStmt t, Node body) {
+    if (insideLoop(t, body)) {
+      return true;
+    }
+    Node cur = t;
+    for (Node p = t.getParentNode().orElse(null);
+        p != null && cur != body;
+        cur = p, p = p.getParentNode().orElse(null)) {
+      if (p instanceof BlockStmt b) {
+        List<Statement> stmts = b.getStatements();
+        int i = indexOf(stmts, cur);
+        if (i >= 0 && i < stmts.size() - 1) {
+          return true;
+        }
+      }
+      if (p == body) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static int indexOf(List<Statement> stmts, Node n) {
+    for (int i = 0; i < stmts.size(); i++) {
+      if (stmts.get(i) == n) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean insideLoop(Node n, Node body) {
+    for (Node p = n.getParentNode().orElse(null);
+        p != null && p != body;
+        p = p.getParentNode().orElse(null)) {
+      if (Syntax.isLoop(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --------------------------------------------------------------------- uncancellable-wait
+
+  /** Whether cancelling this site's other tasks is how it reacts to a failure. */
+  private static boolean failFast(TaskSite s) {
+    if (s.kind == TaskSite.Kind.INVOKE_ANY) {
+      return true;
+    }
+    if (s.kind != TaskSite.Kind.FORK || !(s.call instanceof MethodCallExpr call)) {
+      return false;
+    }
+    Expression scope = call.getScope().orElse(null);
+    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
+    if (decl.contains("ShutdownOnFailure") || decl.contains("TaskGroup")) {
+      return true;
+    }
+    if (decl.contains("StructuredTaskScope")) {
+      return decl.contains("StructuredTaskScope.open()")
+          || decl.contains("allSuccessfulOrThrow")
+          || decl.contains("awaitAllSuccessfulOrThrow");
+    }
+    return false;
+  }
+
+  private static String scopeKind(MethodCallExpr fork) {
+    Expression scope = fork.getScope().orElse(null);
+    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
+    return decl.contains("TaskGroup") ? "TaskGroup" : "StructuredTaskScope";
+  }
+
+  private void uncancellableWaits(Node body) {
+    for (MethodCallExpr m : body.findAll(MethodCallExpr.class)) {
+      if (Syntax.crossesBody(m, body)) {
+        continue;
+      }
+      String name = m.getNameAsString();
+      boolean guava =
+          m.getScope().map(s -> s.toString().endsWith("Uninterruptibles")).orElse(false);
+      if (UNINTERRUPTIBLE.contains(name) || guava) {
+        report(
+            m,
+            Rule.UNCANCELLABLE_WAIT,
+            "`"
+                + (guava ? "Uninterruptibles." : "")
+                + name
+                + "` in a task of a fail-fast construct: an interrupt cannot end this wait, so"
+                + " cancelling the group waits for it. Use the interruptible form"
+                + " (lockInterruptibly, acquire, await) and let InterruptedException end the task.");
+      }
+    }
+    for (SynchronizedStmt sync : body.findAll(SynchronizedStmt.class)) {
+      if (Syntax.crossesBody(sync, body)) {
+        continue;
+      }
+      for (MethodCallExpr m : sync.getBody().findAll(MethodCallExpr.class)) {
+        if (!Syntax.crossesBody(m, sync) && BLOCKING.contains(m.getNameAsString())) {
+          report(
+              sync,
+              Rule.UNCANCELLABLE_WAIT,
+              "`synchronized` around a blocking call (`"
+                  + m.getNameAsString()
+                  + "`) in a task of a fail-fast construct: a thread waiting to enter the monitor"
+                  + " cannot be interrupted, so cancelling the group waits for the holder. Use a"
+                  + " ReentrantLock with lockInterruptibly.");
+          break;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------- helpers
+
+  /**
+   * A task body whose whole work sits in a try that catches Exception or Throwable: each failure is
+   * handled (logged, recorded or turned into a value) inside the task.
+   */
+  private static boolean catchesEverything(Node body) {
+    if (!(body instanceof BlockStmt block)) {
+      return false;
+    }
+    for (Statement st : block.getStatements()) {
+      if (st instanceof TryStmt t) {
+        for (CatchClause c : t.getCatchClauses()) {
+          if (Syntax.catchesAny(c, Set.of("Exception", "Throwable")) && !rethrows(c.getBody())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean rethrows(BlockStmt block) {
+    for (ThrowStmt t : block.findAll(ThrowStmt.class)) {
+      if (!Syntax.crossesBody(t, block)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean returnsValue(BlockStmt block) {
+    for (ReturnStmt r : block.findAll(ReturnStmt.class)) {
+      if (!Syntax.crossesBody(r, block)
+          && r.getExpression().isPresent()
+          && !(r.getExpression().get() instanceof NullLiteralExpr)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the caught exception is used other than to be logged: stored, passed on, wrapped. */
+  private static boolean records(CatchClause c) {
+    String var = c.getParameter().getNameAsString();
+    for (NameExpr n : c.getBody().findAll(NameExpr.class)) {
+      if (n.getNameAsString().equals(var) && !loggedOnly(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether this use of the exception only feeds a log or print call. */
+  private static boolean loggedOnly(NameExpr use) {
+    Node cur = use;
+    for (Node p = use.getParentNode().orElse(null);
+        p != null;
+        cur = p, p = p.getParentNode().orElse(null)) {
+      if (p instanceof MethodCallExpr m) {
+        if (m.getScope().orElse(null) == cur) {
+          if (m.getNameAsString().equals("printStackTrace")) {
+            return true;
+          }
+          continue; // e.getMessage(): what matters is where that goes
+        }
+        return logCall(m);
+      }
+      if (p instanceof AssignExpr
+          || p instanceof ObjectCreationExpr
+          || p instanceof VariableDeclarator
+          || p instanceof ReturnStmt
+          || p instanceof ThrowStmt) {
+        return false;
+      }
+      if (p instanceof Statement) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static boolean logCall(MethodCallExpr m) {
+    String name = m.getNameAsString();
+    if (!LOG_CALLS.contains(name)) {
+      return false;
+    }
+    return m.getScope().map(s -> LOGGER.matcher(s.toString()).matches()).orElse(true);
+  }
+
+  private static int line(Node n) {
+    return n.getBegin().map(p -> p.line).orElse(0);
+  }
+
+  private void report(Node at, Rule rule, String message) {
+    if (reported.put(at, Boolean.TRUE) != null || suppressed(at, rule)) {
+      return;
+    }
+    Position begin = at.getBegin().orElse(new Position(1, 1));
+    Position end = at.getEnd().orElse(begin);
+    Node member = Syntax.member(at);
+    String where = member == null ? "" : declarationName(member);
+    String code = Syntax.shortText(at, 200);
+    String key = rule.id() + "|" + path + "|" + where + "|" + code;
+    int rank = ranks.merge(key, 1, Integer::sum);
+    findings.add(
+        new Finding(
+            path,
+            begin.line,
+            begin.column,
+            end.line,
+            end.column + 1,
+            rule,
+            message,
+            sha256(key + "|" + rank)));
+  }
+
+  private static String declarationName(Node member) {
+    StringBuilder sb = new StringBuilder();
+    if (member instanceof CallableDeclaration<?> c) {
+      sb.append(c.getDeclarationAsString(false, false, false));
+    } else {
+      sb.append(member.getClass().getSimpleName());
+    }
+    for (Node p = member.getParentNode().orElse(null);
+        p != null;
+        p = p.getParentNode().orElse(null)) {
+      if (p instanceof TypeDeclaration<?> t) {
+        sb.insert(0, t.getNameAsString() + ".");
+      }
+    }
+    return sb.toString();
+  }
+
+  private static boolean suppressed(Node at, Rule rule) {
+    String wanted = "fanout:" + rule.id();
+    for (Node p = at; p != null; p = p.getParentNode().orElse(null)) {
+      if (p instanceof NodeWithAnnotations<?> a) {
+        for (AnnotationExpr ann : a.getAnnotations()) {
+          String n = ann.getNameAsString();
+          if (!n.equals("SuppressWarnings") && !n.equals("java.lang.SuppressWarnings")) {
+            continue;
+          }
+          for (StringLiteralExpr s : annotationValues(ann)) {
+            if (s.asString().equals(wanted)) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static List<StringLiteralExpr> annotationValues(AnnotationExpr ann) {
+    if (ann instanceof SingleMemberAnnotationExpr s) {
+      return s.getMemberValue().findAll(StringLiteralExpr.class);
+    }
+    if (ann instanceof NormalAnnotationExpr n) {
+      List<StringLiteralExpr> out = new ArrayList<>();
+      n.getPairs().forEach(p -> out.addAll(p.getValue().findAll(StringLiteralExpr.class)));
+      return out;
+    }
+    return List.of();
+  }
+
+  private static String sha256(String s) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of()
+          .formatHex(d.digest(s.getBytes(StandardCharsets.UTF_8)))
+          .substring(0, 32);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
