@@ -52,7 +52,7 @@ class LintCommandTest {
 
   @Test
   void aBrokenFileIsSaidAndSkipped(@TempDir Path dir) throws Exception {
-    write(dir, "Broken.java", "class Broken { void m() { Thread t = ; }");
+    write(dir, "Broken.java", "class Broken { void m(E p) { p.submit( ; }");
     assertEquals(0, lint(dir.toString()));
     assertTrue(err.toString().contains("Broken.java:1:"), err.toString());
     assertTrue(err.toString().contains("(skipped)"), err.toString());
@@ -72,7 +72,7 @@ class LintCommandTest {
     write(
         dir,
         "Fire.java",
-        "class Fire { void m(java.util.concurrent.ExecutorService p) { p.submit(() -> 1); } }");
+        "class Fire { void m(java.util.concurrent.ExecutorService p) { p.submit(() -> go()); } int go() { return 1; } }");
     Path report = dir.resolve("report.sarif");
     assertEquals(
         1,

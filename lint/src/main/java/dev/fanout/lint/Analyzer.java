@@ -4,11 +4,11 @@ import com.github.javaparser.Position;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.CallableDeclaration;
+import com.github.javaparser.ast.body.MethodDeclaration;
 import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.body.VariableDeclarator;
 import com.github.javaparser.ast.expr.AnnotationExpr;
 import com.github.javaparser.ast.expr.ArrayAccessExpr;
-import com.github.javaparser.ast.expr.AssignExpr;
 import com.github.javaparser.ast.expr.BinaryExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
@@ -21,6 +21,7 @@ import com.github.javaparser.ast.expr.NullLiteralExpr;
 import com.github.javaparser.ast.expr.ObjectCreationExpr;
 import com.github.javaparser.ast.expr.SingleMemberAnnotationExpr;
 import com.github.javaparser.ast.expr.StringLiteralExpr;
+import com.github.javaparser.ast.expr.ThisExpr;
 import com.github.javaparser.ast.nodeTypes.NodeWithAnnotations;
 import com.github.javaparser.ast.stmt.BlockStmt;
 import com.github.javaparser.ast.stmt.BreakStmt;
@@ -28,6 +29,7 @@ import com.github.javaparser.ast.stmt.CatchClause;
 import com.github.javaparser.ast.stmt.ExpressionStmt;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import com.github.javaparser.ast.stmt.ForStmt;
+import com.github.javaparser.ast.stmt.IfStmt;
 import com.github.javaparser.ast.stmt.ReturnStmt;
 import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.SynchronizedStmt;
@@ -84,6 +86,13 @@ final class Analyzer {
           "format",
           "printStackTrace");
   private static final Pattern LOGGER = Pattern.compile("(?i).*(log|logger|out|err|console)");
+
+  /** The JDK's executor types and factories, as a receiver's declaration names them. */
+  private static final Pattern JDK_EXECUTOR =
+      Pattern.compile(
+          "\\b(ExecutorService|ThreadPoolExecutor|ScheduledExecutorService"
+              + "|ScheduledThreadPoolExecutor|ForkJoinPool)\\b|\\bExecutors\\.new");
+
   private static final Set<String> UNINTERRUPTIBLE =
       Set.of("lockUninterruptibly", "acquireUninterruptibly", "awaitUninterruptibly");
   private static final Set<String> BLOCKING =
@@ -125,9 +134,16 @@ final class Analyzer {
   }
 
   private void run() {
+    boolean asyncImported =
+        unit.getImports().stream()
+            .anyMatch(
+                i ->
+                    i.isStatic()
+                        && i.getNameAsString().startsWith("java.util.concurrent.CompletableFuture")
+                        && (i.isAsterisk() || i.getNameAsString().endsWith("Async")));
     List<TaskSite> sites = new ArrayList<>();
     for (MethodCallExpr c : unit.findAll(MethodCallExpr.class)) {
-      TaskSite s = TaskSite.of(c);
+      TaskSite s = TaskSite.of(c, asyncImported);
       if (s != null) {
         sites.add(s);
       }
@@ -486,6 +502,17 @@ final class Analyzer {
       }
       top = c;
     }
+    if (s.kind == TaskSite.Kind.SUBMIT) {
+      String receiver = receiverText(call);
+      if (receiver.contains("CompletionService")) {
+        return false; // its futures come back through take() or poll()
+      }
+      if (!JDK_EXECUTOR.matcher(receiver).find()) {
+        // Only the JDK's executors are known to keep a task's exception in a Future nobody may
+        // read; other executors (Netty's, Cassandra's...) may log or report it themselves.
+        return false;
+      }
+    }
     Node parent = top.getParentNode().orElse(null);
     // An expression lambda's body is an ExpressionStmt too, but its value is returned.
     boolean unread =
@@ -496,11 +523,11 @@ final class Analyzer {
       return false;
     }
     for (Node body : s.bodies) {
-      if (catchesEverything(body)) {
+      if (catchesEverything(body) || reportsThroughFuture(body) || onlyWaits(body)) {
         return true; // it logs or records its own failures: nothing is lost
       }
     }
-    if (s.bodies.isEmpty() && s.kind == TaskSite.Kind.SUBMIT) {
+    if (s.bodies.isEmpty()) {
       return true; // a task from elsewhere: whether it handles its failures is not visible here
     }
     report(
@@ -514,6 +541,16 @@ final class Analyzer {
             + " (get, join), chain exceptionally/handle/whenComplete, or use execute so an"
             + " uncaught exception reaches the thread's handler.");
     return true;
+  }
+
+  /** What the file says of a call's receiver: its declaration's type and initializer. */
+  private static String receiverText(MethodCallExpr call) {
+    Expression scope = call.getScope().orElse(null);
+    if (scope instanceof FieldAccessExpr f && f.getScope() instanceof ThisExpr) {
+      scope = new NameExpr(f.getNameAsString());
+      scope.setParentNode(call);
+    }
+    return scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
   }
 
   private static boolean usedElsewhere(VariableDeclarator v) {
@@ -574,7 +611,7 @@ final class Analyzer {
 
   private static boolean mayBeInterrupted(BlockStmt block) {
     for (MethodCallExpr m : block.findAll(MethodCallExpr.class)) {
-      if (!Syntax.crossesBody(m, block) && Syntax.INTERRUPTIBLE.contains(m.getNameAsString())) {
+      if (!Syntax.crossesBody(m, block) && Syntax.interruptible(m)) {
         return true;
       }
     }
@@ -610,9 +647,10 @@ final class Analyzer {
         cur = p, p = p.getParentNode().orElse(null)) {
       if (p instanceof BlockStmt b) {
         List<Statement> stmts = b.getStatements();
-        int i = indexOf(stmts, cur);
-        if (i >= 0 && i < stmts.size() - 1) {
-          return true;
+        for (int i = indexOf(stmts, cur) + 1; i > 0 && i < stmts.size(); i++) {
+          if (isWork(stmts.get(i))) {
+            return true;
+          }
         }
       }
       if (p == body) {
@@ -620,6 +658,37 @@ final class Analyzer {
       }
     }
     return false;
+  }
+
+  /**
+   * A statement that does more than leave or log: logging, an empty statement and a return of a
+   * value already computed do not.
+   */
+  private static boolean isWork(Statement st) {
+    if (st.isEmptyStmt()) {
+      return false;
+    }
+    if (st instanceof BlockStmt b) {
+      return b.getStatements().stream().anyMatch(Analyzer::isWork);
+    }
+    if (st instanceof IfStmt i) {
+      // if (log.isTraceEnabled()) log.trace(...): a guarded log line
+      return isWork(i.getThenStmt()) || i.getElseStmt().map(Analyzer::isWork).orElse(false);
+    }
+    if (st instanceof ReturnStmt r) {
+      // return fetch(): more work; return null or return count: the task just ends.
+      return r.getExpression()
+          .map(e -> !e.findAll(MethodCallExpr.class).isEmpty() || e instanceof MethodCallExpr)
+          .orElse(false);
+    }
+    return !(st instanceof ExpressionStmt e
+        && e.getExpression() instanceof MethodCallExpr m
+        && logCall(m));
+  }
+
+  private static boolean logCall(MethodCallExpr m) {
+    return LOG_CALLS.contains(m.getNameAsString())
+        && m.getScope().map(x -> LOGGER.matcher(x.toString()).matches()).orElse(true);
   }
 
   private static int indexOf(List<Statement> stmts, Node n) {
@@ -718,19 +787,127 @@ final class Analyzer {
    * handled (logged, recorded or turned into a value) inside the task.
    */
   private static boolean catchesEverything(Node body) {
-    if (!(body instanceof BlockStmt block)) {
-      return false;
-    }
-    for (Statement st : block.getStatements()) {
-      if (st instanceof TryStmt t) {
-        for (CatchClause c : t.getCatchClauses()) {
-          if (Syntax.catchesAny(c, Set.of("Exception", "Throwable")) && !rethrows(c.getBody())) {
-            return true;
+    MethodCallExpr only = onlyCall(body);
+    if (only != null && (only.getScope().isEmpty() || only.getScope().get() instanceof ThisExpr)) {
+      // () -> work(x): the same file's work(...) may be the one that catches everything.
+      for (Node t = body; t != null; t = t.getParentNode().orElse(null)) {
+        if (t instanceof TypeDeclaration<?> type) {
+          for (MethodDeclaration m : type.getMethodsByName(only.getNameAsString())) {
+            if (m.getBody().map(Analyzer::catchesEverythingHere).orElse(false)) {
+              return true;
+            }
           }
         }
       }
     }
+    return catchesEverythingHere(body);
+  }
+
+  /**
+   * The one call a task body makes, if the body is just that call (for a Callable, perhaps followed
+   * by {@code return null;}); else null.
+   */
+  private static MethodCallExpr onlyCall(Node body) {
+    Node stmt = body;
+    if (body instanceof BlockStmt b
+        && (b.getStatements().size() == 1
+            || (b.getStatements().size() == 2
+                && b.getStatement(1) instanceof ReturnStmt r
+                && r.getExpression().map(e -> e.isLiteralExpr()).orElse(true)))) {
+      stmt = b.getStatement(0);
+    }
+    if (stmt instanceof ExpressionStmt e && e.getExpression() instanceof MethodCallExpr m) {
+      return m;
+    }
+    if (stmt instanceof ReturnStmt r
+        && r.getExpression().orElse(null) instanceof MethodCallExpr m) {
+      return m;
+    }
+    return null;
+  }
+
+  /**
+   * Whether the task hands its outcome to a future the caller holds (a variable or parameter
+   * declared as a CompletableFuture, SettableFuture or Promise), as {@code submit(() ->
+   * eval(result, call)); return result;} does.
+   */
+  private static boolean reportsThroughFuture(Node body) {
+    for (NameExpr n : body.findAll(NameExpr.class)) {
+      String decl = Syntax.declarationText(n);
+      int eq = decl.indexOf(" = ");
+      String type = eq < 0 ? decl : decl.substring(0, eq);
+      if (type.contains("CompletableFuture")
+          || type.contains("SettableFuture")
+          || type.contains("Promise")) {
+        return true;
+      }
+    }
     return false;
+  }
+
+  /**
+   * Whether a body does its work inside a try that catches Exception or Throwable without
+   * rethrowing: a top-level one, or one in each branch of a top-level if/else.
+   */
+  private static boolean catchesEverythingHere(Node body) {
+    if (!(body instanceof BlockStmt block)) {
+      return false;
+    }
+    for (Statement st : block.getStatements()) {
+      if (handledStatement(st)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean handledStatement(Statement st) {
+    if (st instanceof TryStmt t) {
+      for (CatchClause c : t.getCatchClauses()) {
+        if (Syntax.catchesAny(c, Set.of("Exception", "Throwable")) && !rethrows(c.getBody())) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (st instanceof IfStmt i && i.getElseStmt().isPresent()) {
+      return branchHandled(i.getThenStmt()) && branchHandled(i.getElseStmt().get());
+    }
+    return false;
+  }
+
+  private static boolean branchHandled(Statement branch) {
+    return branch instanceof BlockStmt b ? catchesEverythingHere(b) : handledStatement(branch);
+  }
+
+  /**
+   * Whether a task can fail only by being interrupted: every call it makes waits ({@code sleep},
+   * {@code await}, {@code join}) or sits in a finally block. Its unread future loses nothing but an
+   * interrupt, which came from whoever stopped the executor.
+   */
+  private static boolean onlyWaits(Node body) {
+    for (MethodCallExpr m : body.findAll(MethodCallExpr.class)) {
+      if (Syntax.crossesBody(m, body)) {
+        continue;
+      }
+      String n = m.getNameAsString();
+      boolean wait = n.equals("sleep") || n.equals("await") || n.equals("join");
+      boolean inFinally = false;
+      for (Node p = m.getParentNode().orElse(null);
+          p != null && p != body;
+          p = p.getParentNode().orElse(null)) {
+        if (p instanceof BlockStmt b
+            && b.getParentNode().orElse(null) instanceof TryStmt t
+            && t.getFinallyBlock().orElse(null) == b) {
+          inFinally = true;
+          break;
+        }
+      }
+      if (!wait && !inFinally) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean rethrows(BlockStmt block) {
@@ -753,52 +930,27 @@ final class Analyzer {
     return false;
   }
 
-  /** Whether the caught exception is used other than to be logged: stored, passed on, wrapped. */
+  /**
+   * Whether the caught exception itself goes somewhere: passed whole to a call (a logger given the
+   * exception keeps its stack trace, which is recording it), stored, wrapped, or printed with
+   * {@code printStackTrace}. Reading only its message, or nothing, drops it.
+   */
   private static boolean records(CatchClause c) {
     String var = c.getParameter().getNameAsString();
     for (NameExpr n : c.getBody().findAll(NameExpr.class)) {
-      if (n.getNameAsString().equals(var) && !loggedOnly(n)) {
-        return true;
+      if (!n.getNameAsString().equals(var)) {
+        continue;
       }
-    }
-    return false;
-  }
-
-  /** Whether this use of the exception only feeds a log or print call. */
-  private static boolean loggedOnly(NameExpr use) {
-    Node cur = use;
-    for (Node p = use.getParentNode().orElse(null);
-        p != null;
-        cur = p, p = p.getParentNode().orElse(null)) {
-      if (p instanceof MethodCallExpr m) {
-        if (m.getScope().orElse(null) == cur) {
-          if (m.getNameAsString().equals("printStackTrace")) {
-            return true;
-          }
-          continue; // e.getMessage(): what matters is where that goes
+      Node parent = n.getParentNode().orElse(null);
+      if (parent instanceof MethodCallExpr m && m.getScope().orElse(null) == n) {
+        if (m.getNameAsString().equals("printStackTrace")) {
+          return true;
         }
-        return logCall(m);
+        continue; // e.getMessage(), e.toString(): the exception itself goes nowhere
       }
-      if (p instanceof AssignExpr
-          || p instanceof ObjectCreationExpr
-          || p instanceof VariableDeclarator
-          || p instanceof ReturnStmt
-          || p instanceof ThrowStmt) {
-        return false;
-      }
-      if (p instanceof Statement) {
-        return false;
-      }
+      return true;
     }
     return false;
-  }
-
-  private static boolean logCall(MethodCallExpr m) {
-    String name = m.getNameAsString();
-    if (!LOG_CALLS.contains(name)) {
-      return false;
-    }
-    return m.getScope().map(s -> LOGGER.matcher(s.toString()).matches()).orElse(true);
   }
 
   private static int line(Node n) {

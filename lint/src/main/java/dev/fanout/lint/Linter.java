@@ -28,19 +28,37 @@ import java.util.stream.Stream;
  *
  * <p>Files are read and parsed in parallel on a {@link Batch} with one worker per processor, so a
  * file that cannot be read or parsed costs that file only: it is reported as a {@link
- * Report.Problem} and skipped. A file whose text names none of the calls that hand work to another
- * thread ({@code submit}, {@code execute}, {@code ...Async}, {@code fork}, {@code invoke...},
- * {@code Thread}) cannot hold a finding and is not parsed at all; that pre-filter is most of the
- * speed on a real tree. Parsing is syntactic (JavaParser, no symbol solving), so a run costs about
- * one parse per candidate file and nothing per expression.
+ * Report.Problem} and skipped. A file whose text makes none of the calls that hand work to another
+ * thread ({@code .submit(}, {@code .execute(}, {@code .fork(}, {@code .invokeAll(}, {@code
+ * .invokeAny(}, {@code .start(}, {@code supplyAsync(}, {@code runAsync(}, {@code new Thread(}...)
+ * cannot hold a finding and is not parsed at all; that pre-filter is most of the speed on a real
+ * tree. Parsing is syntactic (JavaParser, no symbol solving), so a run costs about one parse per
+ * candidate file and nothing per expression.
  */
 public final class Linter {
+  // Every task site (TaskSite) is one of these calls; a file without any cannot hold a finding.
   private static final Pattern CANDIDATE =
-      Pattern.compile("submit|execute|Async|fork|invoke|Thread");
-  private static final ParserConfiguration CONFIG =
-      new ParserConfiguration()
-          .setLanguageLevel(ParserConfiguration.LanguageLevel.RAW)
-          .setAttributeComments(false);
+      Pattern.compile(
+          "\\.\\s*(submit|execute|fork|invokeAll|invokeAny|start|unstarted)\\s*\\("
+              + "|\\b(supplyAsync|runAsync|startVirtualThread)\\s*\\("
+              + "|\\bnew\\s+Thread\\s*\\(");
+  private static final ParserConfiguration CONFIG = config();
+
+  /**
+   * Java 21's grammar (RAW, the level with no checks, misreads {@code yield new X() {...}} in a
+   * switch expression), without the checks that a file uses only Java 21's features: we lint code
+   * that compiles, and on Flink's sources those checks took a quarter of the parse (1.39 s against
+   * 1.05 s for 676 files). The processors kept are the ones that read the text (Unicode escapes,
+   * line endings); the ones dropped are JavaParser's anonymous validators and post-processors.
+   */
+  private static ParserConfiguration config() {
+    ParserConfiguration c =
+        new ParserConfiguration()
+            .setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_21)
+            .setAttributeComments(false);
+    c.getProcessors().removeIf(p -> p.get().getClass().isAnonymousClass());
+    return c;
+  }
 
   private Linter() {}
 

@@ -35,29 +35,55 @@ final class Syntax {
   static final Set<String> PER_ELEMENT_OPS =
       Set.of("map", "mapToObj", "forEach", "forEachOrdered", "flatMap", "peek");
 
-  /** Calls that may throw InterruptedException, by name. */
-  static final Set<String> INTERRUPTIBLE =
+  /** Calls that throw InterruptedException whatever their arguments, by name. */
+  private static final Set<String> INTERRUPTIBLE =
       Set.of(
           "sleep",
-          "join",
           "wait",
           "await",
           "take",
-          "put",
           "acquire",
-          "get",
-          "poll",
-          "offer",
           "lockInterruptibly",
           "invokeAll",
           "invokeAny",
-          "awaitTermination",
-          "receive",
-          "send",
-          "tryAcquire",
-          "tryLock",
-          "exchange",
-          "transfer");
+          "awaitTermination");
+
+  /**
+   * Whether a call may throw InterruptedException, judged by its name and, for names that other
+   * APIs share, its arguments and receiver: {@code get()} on something named like a future, or
+   * {@code get(t, unit)}; {@code join()} on something named like a thread, or {@code join(millis)};
+   * {@code poll(t, unit)}, {@code offer(e, t, unit)}, {@code tryAcquire}/{@code tryLock} with a
+   * timeout, {@code put(e)}.
+   */
+  static boolean interruptible(MethodCallExpr m) {
+    String name = m.getNameAsString();
+    int args = m.getArguments().size();
+    if (INTERRUPTIBLE.contains(name)) {
+      return true;
+    }
+    return switch (name) {
+      // Thread.join() is interruptible, CompletableFuture.join() is not: only a thread's name says.
+      case "join" ->
+          args == 1
+              || (args == 0
+                  && m.getScope()
+                      .map(s -> s.toString().toLowerCase(java.util.Locale.ROOT))
+                      .map(s -> s.contains("thread") || s.contains("worker"))
+                      .orElse(false));
+      case "get" ->
+          args == 2
+              || (args == 0
+                  && m.getScope()
+                      .map(s -> s.toString().toLowerCase(java.util.Locale.ROOT))
+                      .map(s -> s.contains("future") || s.contains("task") || s.contains("promise"))
+                      .orElse(false));
+      case "poll", "tryLock" -> args == 2;
+      case "tryAcquire" -> args >= 2;
+      case "offer" -> args == 3;
+      case "put" -> args == 1;
+      default -> false;
+    };
+  }
 
   /** The nearest ancestor of {@code n} of the given type, or null. */
   static <T> T enclosing(Node n, Class<T> type) {

@@ -54,8 +54,12 @@ final class TaskSite {
     return kind != Kind.EXECUTE && kind != Kind.THREAD;
   }
 
-  /** The site this call is, or null. */
-  static TaskSite of(MethodCallExpr call) {
+  /**
+   * The site this call is, or null. A bare {@code supplyAsync(...)}/{@code runAsync(...)} counts
+   * only when the file imports CompletableFuture's statically ({@code asyncImported}): frameworks
+   * have methods of those names that run on their own threads with no future to read.
+   */
+  static TaskSite of(MethodCallExpr call, boolean asyncImported) {
     String name = call.getNameAsString();
     List<Expression> args = call.getArguments();
     Kind kind;
@@ -63,8 +67,13 @@ final class TaskSite {
       case "submit" -> kind = args.size() <= 2 && call.getScope().isPresent() ? Kind.SUBMIT : null;
       case "execute" ->
           kind = args.size() == 1 && call.getScope().isPresent() ? Kind.EXECUTE : null;
-      case "supplyAsync", "runAsync" ->
-          kind = args.size() <= 2 && scopeIsOrAbsent(call, "CompletableFuture") ? Kind.ASYNC : null;
+      case "supplyAsync", "runAsync" -> {
+        boolean completable =
+            call.getScope()
+                .map(x -> x.toString().equals("CompletableFuture"))
+                .orElse(asyncImported);
+        kind = args.size() <= 2 && completable ? Kind.ASYNC : null;
+      }
       case "fork" -> kind = args.size() == 1 && call.getScope().isPresent() ? Kind.FORK : null;
       case "invokeAll" -> kind = call.getScope().isPresent() ? Kind.INVOKE_ALL : null;
       case "invokeAny" -> kind = call.getScope().isPresent() ? Kind.INVOKE_ANY : null;

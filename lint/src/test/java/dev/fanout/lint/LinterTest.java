@@ -20,7 +20,7 @@ class LinterTest {
   @Test
   void aFileThatDoesNotParseIsReportedAndSkipped(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("Good.java"), FINDING);
-    Files.writeString(dir.resolve("Broken.java"), "class Broken { void m() { Thread t = ; }");
+    Files.writeString(dir.resolve("Broken.java"), "class Broken { void m(E p) { p.submit( ; }");
     Files.write(
         dir.resolve("Latin1.java"),
         new byte[] {'/', '/', ' ', (byte) 0xE9, '\n', 'c', 'l', 'a', 's', 's', ' ', 'L', '{', '}'});
@@ -46,6 +46,36 @@ class LinterTest {
   }
 
   @Test
+  void javaTwentyOneParses() {
+    String source =
+        """
+        class Modern {
+          sealed interface Shape permits Circle {}
+          record Circle(double r) implements Shape {}
+          Runnable pick(int kind, java.util.concurrent.ExecutorService pool) {
+            return switch (kind) {
+              case 1 -> {
+                var text = \"""
+                    a text block
+                    \""";
+                yield new Runnable() {
+                  public void run() { pool.submit(() -> System.out.println(text)); }
+                };
+              }
+              default -> () -> {};
+            };
+          }
+          double area(Object o) {
+            return o instanceof Circle(double r) ? Math.PI * r * r : 0;
+          }
+        }
+        """;
+    List<Finding> findings = Linter.lintSource("Modern.java", source);
+    assertEquals(1, findings.size(), findings.toString());
+    assertEquals(Rule.SWALLOWED_TASK_FAILURE, findings.get(0).rule());
+  }
+
+  @Test
   void aMissingPathIsAnError(@TempDir Path dir) {
     assertThrows(NoSuchFileException.class, () -> Linter.lint(dir, List.of(dir.resolve("nope"))));
   }
@@ -55,7 +85,8 @@ class LinterTest {
     Files.writeString(dir.resolve("Good.java"), FINDING);
     String deep = "(".repeat(200_000) + "1" + ")".repeat(200_000);
     Files.writeString(
-        dir.resolve("Deep.java"), "class Deep { Thread t; int x() { return " + deep + "; } }");
+        dir.resolve("Deep.java"),
+        "class Deep { void go(E p) { p.submit(this::x); } int x() { return " + deep + "; } }");
     Report r = Linter.lint(dir, List.of(dir));
     assertEquals(1, r.findings().size());
     assertEquals(1, r.problems().size(), r.problems().toString());

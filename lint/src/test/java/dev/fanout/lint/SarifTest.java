@@ -46,9 +46,10 @@ class SarifTest {
     for (Path f : Files.list(Path.of("src/test/resources/fixtures")).toList()) {
       Files.copy(f, src.resolve(f.getFileName()));
     }
-    Files.writeString(src.resolve("Broken.java"), "class Broken { void m() { submit( }\n");
+    Files.writeString(src.resolve("Broken.java"), "class Broken { void m() { x.submit( }\n");
     Files.writeString(
-        src.resolve("With Space.java"), "class S { void m(E e) { e.submit(() -> 1); } }");
+        src.resolve("With Space.java"),
+        "class S { void m(java.util.concurrent.ExecutorService e) { e.submit(() -> work()); } }");
     return Linter.lint(dir, List.of(dir.resolve("src")));
   }
 

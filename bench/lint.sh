@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `fanout lint` on real code: fetches the sources of open-source Java projects from Maven Central
+# (their -sources jars), lints each, and prints files per second and findings per rule.
+#
+#   bench/lint.sh [ROUNDS]        (default: 3 rounds per project)
+#
+# Two sets of projects, both named below with their versions:
+#   tuning     the projects the rules were refined on (docs/lint.md says how);
+#   held-out   projects run only after the rules were frozen: their precision is the honest one.
+# Each round is a fresh `fanout lint` process. "files/s" is the files found divided by the time the
+# lint itself reports (walk, read, pre-filter, parse and analyse; JVM start not included); "wall"
+# is the whole process, JVM start included. The median round is printed. Findings go to
+# bench/target/lint/<project>.txt for review; the hand review is recorded in docs/lint.md.
+#
+# The machine is shared: compare only figures from one run.
+set -euo pipefail
+bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$bench")"
+rounds="${1:-3}"
+out="$bench/target/lint"
+mkdir -p "$out/sources"
+
+tuning=(
+  org.apache.flink:flink-runtime:2.3.0
+  org.apache.solr:solr-core:9.10.1
+  io.lettuce:lettuce-core:7.7.0.RELEASE
+  org.apache.zookeeper:zookeeper:3.9.5
+  org.apache.hadoop:hadoop-aws:3.4.1
+  org.apache.iceberg:iceberg-core:1.9.2
+  org.apache.kafka:connect-runtime:4.1.1
+  org.apache.activemq:activemq-broker:6.1.6
+  org.apache.maven:maven-core:3.9.9
+)
+heldout=(
+  org.apache.cassandra:cassandra-all:5.0.4
+  org.apache.hadoop:hadoop-common:3.4.1
+  org.apache.hbase:hbase-server:2.6.2
+  org.apache.iceberg:iceberg-aws:1.9.2
+  org.apache.kafka:kafka-streams:4.1.1
+  org.apache.pulsar:pulsar-broker:4.0.5
+  org.springframework:spring-context:6.2.19
+  io.vertx:vertx-core:5.0.7
+)
+
+fetch() { # g:a:v -> unpacked directory
+  local gav="$1" a v dir
+  a=$(cut -d: -f2 <<<"$gav")
+  v=$(cut -d: -f3 <<<"$gav")
+  dir="$out/sources/$a-$v"
+  if [ ! -d "$dir" ]; then
+    "$root/mvnw" -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      "-Dartifact=$gav:jar:sources" "-DoutputDirectory=$out/sources" 2>&1 | grep -v "^WARNING" >&2 || true
+    mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && unzip -q "../$a-$v-sources.jar")
+    mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir"
+}
+
+"$root/fanout" lint --version >/dev/null # builds the CLI first if needed
+printf '%-10s %-34s %7s %7s %9s %8s %9s  %s\n' set project files parsed files/s wall findings "per rule"
+total_files=0
+total_ms=0
+for set in tuning heldout; do
+  declare -n list="$set"
+  for gav in "${list[@]}"; do
+    dir=$(fetch "$gav")
+    name=$(basename "$dir")
+    times=()
+    walls=()
+    for ((r = 1; r <= rounds; r++)); do
+      start=$(date +%s%N)
+      (cd "$dir" && "$root/fanout" lint . >"$out/$name.txt" 2>"$out/$name.err") || true
+      walls+=($((($(date +%s%N) - start) / 1000000)))
+      # fanout lint: N findings in F files (P parsed, S skipped) in T ms
+      summary=$(tail -1 "$out/$name.err")
+      times+=("$(sed -E 's/.* in ([0-9]+) ms$/\1/' <<<"$summary")")
+    done
+    files=$(sed -E 's/.* in ([0-9]+) files.*/\1/' <<<"$summary")
+    parsed=$(sed -E 's/.*\(([0-9]+) parsed.*/\1/' <<<"$summary")
+    findings=$(wc -l <"$out/$name.txt")
+    ms=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((rounds + 1) / 2))p")
+    wall=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(((rounds + 1) / 2))p")
+    rules=$(awk '{print $2}' "$out/$name.txt" | sort | uniq -c | awk '{printf "%s %s ", $2, $1}')
+    printf '%-10s %-34s %7s %7s %9s %7ss %9s  %s\n' "$set" "$name" "$files" "$parsed" \
+      "$((files * 1000 / (ms > 0 ? ms : 1)))" "$(awk "BEGIN{printf \"%.1f\", $wall/1000}")" \
+      "$findings" "${rules:--}"
+    total_files=$((total_files + files))
+    total_ms=$((total_ms + ms))
+  done
+done
+echo "all: $total_files files in $total_ms ms of linting: $((total_files * 1000 / total_ms)) files/s" \
+  "($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
