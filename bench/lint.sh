@@ -10,7 +10,9 @@
 # Each round is a fresh `fanout lint` process. "files/s" is the files found divided by the time the
 # lint itself reports (walk, read, pre-filter, parse and analyse; JVM start not included); "wall"
 # is the whole process, JVM start included. The median round is printed. Findings go to
-# bench/target/lint/<project>.txt for review; the hand review is recorded in docs/lint.md.
+# bench/target/lint/<project>.txt for review; the hand review is recorded in docs/lint.md. The
+# table also goes to bench/target/lint/summary.md, which bench/run.sh's report puts in
+# docs/benchmarks.md (BenchReport --lint).
 #
 # The machine is shared: compare only figures from one run.
 set -euo pipefail
@@ -58,6 +60,17 @@ fetch() { # g:a:v -> unpacked directory
 }
 
 "$root/fanout" lint --version >/dev/null # builds the CLI first if needed
+summary="$out/summary.md" # read by bench/run.sh's report (BenchReport --lint) for docs/benchmarks.md
+{
+  echo "From \`bench/lint.sh $rounds\` at \`$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)\`," \
+    "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at the start;" \
+    "the median of $rounds rounds, each a fresh \`fanout lint\` process. files/s: files found ÷ the" \
+    "time the lint reports (walk, read, pre-filter, parse, analyse); wall: the whole process, JVM" \
+    "start included. Precision, by hand review: [lint.md](lint.md#on-real-code)."
+  echo
+  echo "| set | project | files | parsed | files/s | wall | findings |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+} >"$summary"
 printf '%-10s %-34s %7s %7s %9s %8s %9s  %s\n' set project files parsed files/s wall findings "per rule"
 total_files=0
 total_ms=0
@@ -85,9 +98,15 @@ for set in tuning heldout; do
     printf '%-10s %-34s %7s %7s %9s %7ss %9s  %s\n' "$set" "$name" "$files" "$parsed" \
       "$((files * 1000 / (ms > 0 ? ms : 1)))" "$(awk "BEGIN{printf \"%.1f\", $wall/1000}")" \
       "$findings" "${rules:--}"
+    echo "| $set | $name | $files | $parsed | $((files * 1000 / (ms > 0 ? ms : 1))) |" \
+      "$(awk "BEGIN{printf \"%.1f\", $wall/1000}") s | $findings |" >>"$summary"
     total_files=$((total_files + files))
     total_ms=$((total_ms + ms))
   done
 done
-echo "all: $total_files files in $total_ms ms of linting: $((total_files * 1000 / total_ms)) files/s" \
-  "($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+all="all: $total_files files in $total_ms ms of linting: $((total_files * 1000 / total_ms)) files/s"
+echo "$all ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+{
+  echo
+  echo "${all#all: }, all projects together (load $(cut -d' ' -f1 /proc/loadavg) at the end)."
+} >>"$summary"

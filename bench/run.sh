@@ -179,8 +179,12 @@ docs=()
 if [ "$write_docs" = 1 ]; then
   docs=(--write-docs "$root/docs/benchmarks.md")
 fi
+lint=()
+if [ -f "$bench/target/lint/summary.md" ]; then
+  lint=(--lint "$bench/target/lint/summary.md") # bench/lint.sh's last run, dated in its text
+fi
 revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 "$jdk/bin/java" -Djava.awt.headless=true -cp "$jar" dev.fanout.bench.report.BenchReport \
   --command "$command_line" --revision "$revision" --load "${out%.json}.load" "${go_out[@]}" \
-  "${docs[@]}" "$out"
+  "${lint[@]}" "${docs[@]}" "$out"
 echo "bench/run.sh: finished in $((SECONDS / 60)) min $((SECONDS % 60)) s" >&2

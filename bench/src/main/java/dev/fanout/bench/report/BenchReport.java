@@ -37,6 +37,7 @@ public final class BenchReport {
     Path go = null;
     Path load = null;
     Path page = null;
+    Path lint = null;
     String command = null;
     String revision = null;
     List<Path> json = new ArrayList<>();
@@ -47,6 +48,7 @@ public final class BenchReport {
         case "--command" -> command = value(args, ++i);
         case "--revision" -> revision = value(args, ++i);
         case "--write-docs" -> page = Path.of(value(args, ++i));
+        case "--lint" -> lint = Path.of(value(args, ++i));
         case "-h", "--help" -> {
           usage();
           return;
@@ -108,6 +110,10 @@ public final class BenchReport {
       }
     }
     String markdown = Page.markdown(run, sections, info, ZonedDateTime.now(), charts, "bench/");
+    if (lint != null) {
+      // bench/lint.sh's own run, with its own date and command: not part of the JMH run above.
+      markdown += "\n## fanout lint on real code\n\n" + Files.readString(lint).strip() + "\n";
+    }
     System.out.print(markdown);
     if (page != null) {
       Files.writeString(page, markdown);
@@ -159,8 +165,9 @@ public final class BenchReport {
     System.err.println(
         """
         usage: BenchReport [--go GO.txt] [--load RUN.load] [--command CMD] [--revision REV]
-                           [--write-docs docs/benchmarks.md] RESULT.json
+                           [--lint LINT.md] [--write-docs docs/benchmarks.md] RESULT.json
         Prints the benchmark page for one run; --write-docs also writes it, and its charts
-        (PNG) into bench/ beside it. Several JSON files are read as one run.""");
+        (PNG) into bench/ beside it. One JSON file: the page's ratios divide figures of one run.
+        --lint appends bench/lint.sh's summary (a run of its own, dated in its text).""");
   }
 }
