@@ -87,6 +87,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void lintUsesOnlyCoreOfOurs() throws IOException {
+    List<String> all = imports("lint", "dev/fanout/lint");
+    List<String> ours =
+        matching(all, "dev.fanout.").stream()
+            .filter(i -> !i.contains(": dev.fanout.lint."))
+            .filter(i -> !i.matches(".*: dev\\.fanout\\.[A-Z]\\w*$"))
+            .toList();
+    assertEquals(List.of(), ours, "lint -> anything of ours but core");
+  }
+
+  @Test
   void everyClassTheArchitecturePageNamesExists() throws IOException {
     String page = Files.readString(ROOT.resolve("docs/architecture.md"));
     Set<String> sources = new TreeSet<>();
