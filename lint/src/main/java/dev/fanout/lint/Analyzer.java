@@ -9,6 +9,7 @@ import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.body.VariableDeclarator;
 import com.github.javaparser.ast.expr.AnnotationExpr;
 import com.github.javaparser.ast.expr.ArrayAccessExpr;
+import com.github.javaparser.ast.expr.AssignExpr;
 import com.github.javaparser.ast.expr.BinaryExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
@@ -26,6 +27,7 @@ import com.github.javaparser.ast.nodeTypes.NodeWithAnnotations;
 import com.github.javaparser.ast.stmt.BlockStmt;
 import com.github.javaparser.ast.stmt.BreakStmt;
 import com.github.javaparser.ast.stmt.CatchClause;
+import com.github.javaparser.ast.stmt.DoStmt;
 import com.github.javaparser.ast.stmt.ExpressionStmt;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import com.github.javaparser.ast.stmt.ForStmt;
@@ -35,6 +37,7 @@ import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.SynchronizedStmt;
 import com.github.javaparser.ast.stmt.ThrowStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
+import com.github.javaparser.ast.stmt.WhileStmt;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -226,8 +229,13 @@ final class Analyzer {
                 + fix);
       }
       case ASYNC, SUBMIT, INVOKE_ALL -> {
+        if (cancelsOnFailure(member)) {
+          return; // a catch that cancels the rest: all-or-nothing on purpose
+        }
         // The first read that loses results is where the loss happens; later ones add nothing.
-        for (Node loss : losses(member, s.kind == TaskSite.Kind.ASYNC).stream().limit(1).toList()) {
+        List<Node> found = losses(member, s.kind == TaskSite.Kind.ASYNC);
+        found.removeIf(Analyzer::foldedIntoOne);
+        for (Node loss : found.stream().limit(1).toList()) {
           String what = lossText(loss);
           report(
               loss,
@@ -357,6 +365,43 @@ final class Analyzer {
             (Node n) -> n.getBegin().orElse(new Position(0, 0)),
             java.util.Comparator.naturalOrder()));
     return out;
+  }
+
+  /**
+   * Whether a catch in {@code member} cancels the other tasks ({@code cancel(...)}, {@code
+   * shutdownNow()}): the authors chose all-or-nothing, and the loss is the design.
+   */
+  private static boolean cancelsOnFailure(Node member) {
+    for (CatchClause c : member.findAll(CatchClause.class)) {
+      for (MethodCallExpr m : c.getBody().findAll(MethodCallExpr.class)) {
+        String n = m.getNameAsString();
+        if (n.equals("cancel") || n.equals("shutdownNow") || n.equals("cancelAll")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a read's value is folded into one aggregate ({@code total += f.get()}, {@code
+   * all.addAll(f.get())}, {@code a + f.join()}): a partial aggregate is wrong rather than useful,
+   * so failing the whole is right.
+   */
+  private static boolean foldedIntoOne(Node read) {
+    Node parent = read.getParentNode().orElse(null);
+    if (parent instanceof AssignExpr a && a.getOperator() != AssignExpr.Operator.ASSIGN) {
+      return true;
+    }
+    if (parent instanceof BinaryExpr b
+        && (b.getOperator() == BinaryExpr.Operator.PLUS
+            || b.getOperator() == BinaryExpr.Operator.MULTIPLY)) {
+      return true;
+    }
+    return parent instanceof MethodCallExpr m
+        && m.getScope().orElse(null) != read
+        && Set.of("addAll", "putAll", "merge", "aggregate", "combine", "accumulate")
+            .contains(m.getNameAsString());
   }
 
   /** {@code allOf(...)} (directly, or through a variable), with no failure handler chained. */
@@ -683,7 +728,9 @@ final class Analyzer {
     }
     return !(st instanceof ExpressionStmt e
         && e.getExpression() instanceof MethodCallExpr m
-        && logCall(m));
+        && (logCall(m)
+            || m.getNameAsString().equals("halt")
+            || m.getNameAsString().equals("exit")));
   }
 
   private static boolean logCall(MethodCallExpr m) {
@@ -872,6 +919,12 @@ final class Analyzer {
     }
     if (st instanceof IfStmt i && i.getElseStmt().isPresent()) {
       return branchHandled(i.getThenStmt()) && branchHandled(i.getElseStmt().get());
+    }
+    if (st instanceof WhileStmt w) {
+      return branchHandled(w.getBody()); // a worker loop that catches each turn's failure
+    }
+    if (st instanceof DoStmt d) {
+      return branchHandled(d.getBody());
     }
     return false;
   }

@@ -1,6 +1,9 @@
 package dev.fanout.lint;
 
+import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
+import com.github.javaparser.ast.body.BodyDeclaration;
+import com.github.javaparser.ast.body.ClassOrInterfaceDeclaration;
 import com.github.javaparser.ast.body.MethodDeclaration;
 import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.expr.Expression;
@@ -140,8 +143,38 @@ final class TaskSite {
       }
       return true;
     }
+    if (task instanceof ObjectCreationExpr created) {
+      // new Callable<>() { call() {...} }, or new Worker(...) of a class this file declares.
+      List<BodyDeclaration<?>> members = new ArrayList<>();
+      created.getAnonymousClassBody().ifPresent(members::addAll);
+      if (members.isEmpty()) {
+        String name = created.getType().getNameAsString();
+        CompilationUnit unit = created.findCompilationUnit().orElse(null);
+        if (unit != null) {
+          for (ClassOrInterfaceDeclaration c : unit.findAll(ClassOrInterfaceDeclaration.class)) {
+            if (c.getNameAsString().equals(name)) {
+              members.addAll(c.getMembers());
+            }
+          }
+        }
+      }
+      boolean found = false;
+      for (BodyDeclaration<?> m : members) {
+        if (m instanceof MethodDeclaration method
+            && TASK_METHODS.contains(method.getNameAsString())
+            && method.getParameters().isEmpty()
+            && method.getBody().isPresent()) {
+          bodies.add(method.getBody().get());
+          found = true;
+        }
+      }
+      return found;
+    }
     return false;
   }
+
+  /** The method a task object runs: Callable's, Runnable's, Supplier's. */
+  private static final java.util.Set<String> TASK_METHODS = java.util.Set.of("call", "run", "get");
 
   private static boolean scopeIsOrAbsent(MethodCallExpr call, String type) {
     return call.getScope().map(s -> s.toString().equals(type)).orElse(true);
