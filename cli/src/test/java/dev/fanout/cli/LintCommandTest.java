@@ -35,7 +35,7 @@ class LintCommandTest {
             dir,
             "Fire.java",
             "class Fire {\n  void m(java.util.concurrent.ExecutorService pool) {\n"
-                + "    pool.submit(() -> work());\n  }\n  void work() {}\n}\n");
+                + "    pool.submit(() -> work());\n  }\n  void work() throws Exception {}\n}\n");
     assertEquals(1, lint(dir.toString()));
     String line = out.toString().strip();
     assertTrue(
@@ -72,7 +72,7 @@ class LintCommandTest {
     write(
         dir,
         "Fire.java",
-        "class Fire { void m(java.util.concurrent.ExecutorService p) { p.submit(() -> go()); } int go() { return 1; } }");
+        "class Fire { void m(java.util.concurrent.ExecutorService p) { p.submit(() -> go()); } int go() throws Exception { return 1; } }");
     Path report = dir.resolve("report.sarif");
     assertEquals(
         1,

@@ -575,6 +575,13 @@ final class Analyzer {
     if (s.bodies.isEmpty()) {
       return true; // a task from elsewhere: whether it handles its failures is not visible here
     }
+    String how = null;
+    for (Node body : s.bodies) {
+      how = how != null ? how : howItFails(body);
+    }
+    if (how == null) {
+      return true; // nothing in the file says this task fails: most fire-and-forget tasks cannot
+    }
     report(
         call,
         Rule.SWALLOWED_TASK_FAILURE,
@@ -582,10 +589,55 @@ final class Analyzer {
             + (s.kind == TaskSite.Kind.SUBMIT ? "Future" : "CompletableFuture")
             + " of this "
             + call.getNameAsString()
-            + " is never read, so an exception from the task is lost without a trace. Read it"
-            + " (get, join), chain exceptionally/handle/whenComplete, or use execute so an"
+            + " is never read, and the task can fail ("
+            + how
+            + "): the JDK keeps that exception in the future, so it is lost without a trace. Read"
+            + " it (get, join), chain exceptionally/handle/whenComplete, or use execute so an"
             + " uncaught exception reaches the thread's handler.");
     return true;
+  }
+
+  /**
+   * How the file shows that a task body can fail, or null: it throws; it catches some exceptions
+   * but not Exception, so the others escape; or it calls a method of the same file that declares
+   * what it throws.
+   */
+  private static String howItFails(Node body) {
+    for (ThrowStmt t : body.findAll(ThrowStmt.class)) {
+      if (!Syntax.crossesBody(t, body) && Syntax.enclosing(t, CatchClause.class) == null) {
+        return "it throws " + Syntax.shortText(t.getExpression(), 50);
+      }
+    }
+    for (TryStmt t : body.findAll(TryStmt.class)) {
+      if (Syntax.crossesBody(t, body) || t.getCatchClauses().isEmpty()) {
+        continue;
+      }
+      boolean broad = false;
+      List<String> caught = new ArrayList<>();
+      for (CatchClause c : t.getCatchClauses()) {
+        broad |= Syntax.catchesAny(c, Set.of("Exception", "Throwable", "RuntimeException"));
+        caught.addAll(Syntax.caught(c));
+      }
+      if (!broad) {
+        return "it catches only " + String.join(", ", caught) + "; anything else escapes";
+      }
+    }
+    for (MethodCallExpr m : body.findAll(MethodCallExpr.class)) {
+      if (Syntax.crossesBody(m, body)
+          || (m.getScope().isPresent() && !(m.getScope().get() instanceof ThisExpr))) {
+        continue;
+      }
+      for (Node t = body; t != null; t = t.getParentNode().orElse(null)) {
+        if (t instanceof TypeDeclaration<?> type) {
+          for (MethodDeclaration d : type.getMethodsByName(m.getNameAsString())) {
+            if (!d.getThrownExceptions().isEmpty()) {
+              return m.getNameAsString() + " throws " + d.getThrownExceptions().get(0);
+            }
+          }
+        }
+      }
+    }
+    return null;
   }
 
   /** What the file says of a call's receiver: its declaration's type and initializer. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LinterTest {
   private static final String FINDING =
       "class Good { void m(java.util.concurrent.ExecutorService pool) {"
-          + " pool.submit(() -> work()); } void work() {} }";
+          + " pool.submit(() -> work()); } void work() throws Exception {} }";
 
   @Test
   void aFileThatDoesNotParseIsReportedAndSkipped(@TempDir Path dir) throws Exception {
@@ -59,12 +59,13 @@ class LinterTest {
                     a text block
                     \""";
                 yield new Runnable() {
-                  public void run() { pool.submit(() -> System.out.println(text)); }
+                  public void run() { pool.submit(() -> send(text)); }
                 };
               }
               default -> () -> {};
             };
           }
+          void send(String text) throws java.io.IOException {}
           double area(Object o) {
             return o instanceof Circle(double r) ? Math.PI * r * r : 0;
           }

@@ -49,7 +49,8 @@ class SarifTest {
     Files.writeString(src.resolve("Broken.java"), "class Broken { void m() { x.submit( }\n");
     Files.writeString(
         src.resolve("With Space.java"),
-        "class S { void m(java.util.concurrent.ExecutorService e) { e.submit(() -> work()); } }");
+        "class S { void m(java.util.concurrent.ExecutorService e) { e.submit(() -> work()); }"
+            + " void work() throws Exception {} }");
     return Linter.lint(dir, List.of(dir.resolve("src")));
   }
 
@@ -124,7 +125,7 @@ class SarifTest {
           void b(java.util.concurrent.ExecutorService pool) {
             pool.submit(() -> work());
           }
-          void work() {}
+          void work() throws java.io.IOException {}
         }
         """;
     List<Finding> before = Linter.lintSource("T.java", body);
