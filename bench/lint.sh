@@ -4,10 +4,12 @@
 #
 #   bench/lint.sh [ROUNDS]        (default: 3 rounds per project)
 #
-# Three sets of projects, named below with their versions:
-#   tuning     the projects the rules were first refined on (docs/lint.md says how);
-#   heldout    run after that refinement; their review led to a second one (so no longer held out);
-#   heldout2   run only after the rules were frozen: their precision is the honest one.
+# Four sets of projects, named below with their versions, in the order the rules met them
+# (docs/lint.md tells the story):
+#   tuning     the rules were first written and refined against these;
+#   review1    held out, then reviewed by hand; the review led to a refinement;
+#   review2    held out from that refinement, reviewed, and led to another;
+#   heldout    run only with the final rules: their precision is the honest one.
 # Each round is a fresh `fanout lint` process. "files/s" is the files found divided by the time the
 # lint itself reports (walk, read, pre-filter, parse and analyse; JVM start not included); "wall"
 # is the whole process, JVM start included. The median round is printed. Findings go to
@@ -34,7 +36,7 @@ tuning=(
   org.apache.activemq:activemq-broker:6.1.6
   org.apache.maven:maven-core:3.9.9
 )
-heldout=(
+review1=(
   org.apache.cassandra:cassandra-all:5.0.4
   org.apache.hadoop:hadoop-common:3.4.1
   org.apache.hbase:hbase-server:2.6.2
@@ -44,7 +46,7 @@ heldout=(
   org.springframework:spring-context:6.2.19
   io.vertx:vertx-core:5.0.7
 )
-heldout2=(
+review2=(
   org.apache.bookkeeper:bookkeeper-server:4.17.1
   org.apache.druid:druid-server:31.0.2
   org.elasticsearch:elasticsearch:8.18.0
@@ -54,6 +56,22 @@ heldout2=(
   org.apache.pinot:pinot-core:1.3.0
   org.apache.ratis:ratis-server:3.1.3
   io.trino:trino-main:476
+)
+heldout=(
+  org.apache.accumulo:accumulo-core:2.1.3
+  org.apache.curator:curator-framework:5.7.1
+  org.apache.geode:geode-core:1.15.1
+  org.apache.hadoop:hadoop-mapreduce-client-core:3.4.1
+  org.apache.hadoop:hadoop-yarn-server-nodemanager:3.4.1
+  org.apache.hbase:hbase-client:2.6.2
+  org.apache.helix:helix-core:1.4.3
+  com.datastax.oss:java-driver-core:4.17.0
+  org.eclipse.jetty:jetty-util:12.0.22
+  org.apache.kafka:kafka-server-common:4.1.1
+  org.apache.lucene:lucene-core:10.2.2
+  org.apache.pulsar:pulsar-client-original:4.0.5
+  org.apache.storm:storm-client:2.7.1
+  org.apache.tomcat.embed:tomcat-embed-core:10.1.41
 )
 
 fetch() { # g:a:v -> unpacked directory
@@ -86,7 +104,7 @@ summary="$out/summary.md" # read by bench/run.sh's report (BenchReport --lint) f
 printf '%-9s %-34s %7s %7s %9s %8s %9s  %s\n' set project files parsed files/s wall findings "per rule"
 total_files=0
 total_ms=0
-for set in tuning heldout heldout2; do
+for set in tuning review1 review2 heldout; do
   declare -n list="$set"
   for gav in "${list[@]}"; do
     dir=$(fetch "$gav")

@@ -120,6 +120,7 @@ final class Analyzer {
   private final List<Finding> findings = new ArrayList<>();
   private final Map<String, Integer> ranks = new HashMap<>();
   private final Map<Node, Boolean> reported = new IdentityHashMap<>();
+  private boolean interruptsThreads; // the file calls interrupt() somewhere
 
   private Analyzer(String path, CompilationUnit unit) {
     this.path = path;
@@ -144,6 +145,18 @@ final class Analyzer {
                     i.isStatic()
                         && i.getNameAsString().startsWith("java.util.concurrent.CompletableFuture")
                         && (i.isAsterisk() || i.getNameAsString().endsWith("Async")));
+    // t.interrupt() or Thread::interrupt on another thread (restoring one's own status is not it)
+    interruptsThreads =
+        unit.findAll(MethodCallExpr.class).stream()
+                .anyMatch(
+                    m ->
+                        m.getNameAsString().equals("interrupt")
+                            && m.getArguments().isEmpty()
+                            && !m.getScope()
+                                .map(x -> x.toString().endsWith("currentThread()"))
+                                .orElse(true))
+            || unit.findAll(MethodReferenceExpr.class).stream()
+                .anyMatch(r -> r.getIdentifier().equals("interrupt"));
     List<TaskSite> sites = new ArrayList<>();
     for (MethodCallExpr c : unit.findAll(MethodCallExpr.class)) {
       TaskSite s = TaskSite.of(c, asyncImported);
@@ -166,8 +179,12 @@ final class Analyzer {
           swallowedCatches(body);
         }
       }
-      for (Node body : s.bodies) {
-        lostInterrupts(body);
+      // An executor's or a group's interrupt is how it cancels; a bare thread's is a cancel
+      // signal only where the code interrupts threads, which the file then shows.
+      if (s.kind != TaskSite.Kind.THREAD || interruptsThreads) {
+        for (Node body : s.bodies) {
+          lostInterrupts(body);
+        }
       }
       if (failFast(s)) {
         for (Node body : s.bodies) {
@@ -679,7 +696,9 @@ final class Analyzer {
       if (!explicit && laterCatchTakesInterrupt(t, c)) {
         continue;
       }
-      if (restoresOrExits(c.getBody()) || !goesOn(t, body)) {
+      if (restoresOrExits(c.getBody())
+          || t.getFinallyBlock().map(f -> restoresOrExits(f)).orElse(false)
+          || !goesOn(t, body)) {
         continue;
       }
       report(
