@@ -725,10 +725,29 @@ final class Analyzer {
     return false;
   }
 
+  /**
+   * Whether a call in {@code block} may throw InterruptedException out of it: an interruptible call
+   * that no inner try within the block already catches it from.
+   */
   private static boolean mayBeInterrupted(BlockStmt block) {
     for (MethodCallExpr m : block.findAll(MethodCallExpr.class)) {
-      if (!Syntax.crossesBody(m, block) && Syntax.interruptible(m)) {
+      if (!Syntax.crossesBody(m, block) && Syntax.interruptible(m) && !caughtInside(m, block)) {
         return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean caughtInside(Node call, BlockStmt block) {
+    for (Node p = call.getParentNode().orElse(null);
+        p != null && p != block;
+        p = p.getParentNode().orElse(null)) {
+      if (p instanceof TryStmt t && Syntax.within(call, t.getTryBlock())) {
+        for (CatchClause c : t.getCatchClauses()) {
+          if (Syntax.catchesAny(c, INTERRUPT_CATCHES)) {
+            return true;
+          }
+        }
       }
     }
     return false;
