@@ -53,17 +53,17 @@ final class TextParser {
     return new UnitBuilder(source, protection).lines(s, e).build();
   }
 
+  /** Where the line starting at {@code i} ends: at its \n, \r\n or lone \r (CommonMark's). */
   private static int lineEnd(String s, int i) {
-    int n = s.indexOf('\n', i);
-    int end = n < 0 ? s.length() : n;
-    return end > i && s.charAt(end - 1) == '\r' ? end - 1 : end;
+    return UnitBuilder.lineBreakAt(s, i, s.length());
   }
 
+  /** The start of the line after the one ending at {@code lineEnd}. */
   private static int next(String s, int lineEnd) {
-    if (lineEnd < s.length() && s.charAt(lineEnd) == '\r') {
-      lineEnd++;
+    if (lineEnd >= s.length()) {
+      return s.length();
     }
-    return lineEnd < s.length() ? lineEnd + 1 : s.length();
+    return lineEnd + UnitBuilder.lineBreakLength(s, lineEnd);
   }
 
   private static boolean isBlank(String s, int from, int to) {

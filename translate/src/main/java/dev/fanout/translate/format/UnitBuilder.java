@@ -101,14 +101,13 @@ final class UnitBuilder {
   UnitBuilder gap(int s, int e) {
     int i = s;
     while (i < e) {
-      int nl = source.indexOf('\n', i);
-      if (nl < 0 || nl >= e) {
+      int breakStart = lineBreakAt(source, i, e);
+      if (breakStart >= e) {
         token(i, e);
         return this;
       }
-      int breakStart = nl > i && source.charAt(nl - 1) == '\r' ? nl - 1 : nl;
       token(i, breakStart);
-      int after = nl + 1;
+      int after = breakStart + lineBreakLength(source, breakStart);
       while (after < e && " \t>".indexOf(source.charAt(after)) >= 0) {
         after++;
       }
@@ -120,18 +119,18 @@ final class UnitBuilder {
 
   /**
    * Translatable text in {@code [s, e)} that may run over several lines (plain text, HTML text):
-   * each line break ({@code \n} or {@code \r\n}), with the blanks that end the line before it and
-   * the indentation of the line after it, is sent as {@code "\n"} and restored as it was. A line's
-   * trailing blanks are no words, and as a token an engine could move them.
+   * each line break ({@code \n}, {@code \r\n} or a lone {@code \r}), with the blanks that end the
+   * line before it and the indentation of the line after it, is sent as {@code "\n"} and restored
+   * as it was. A line's trailing blanks are no words, and as a token an engine could move them.
    */
   UnitBuilder lines(int s, int e) {
     int from = s;
-    for (int nl = source.indexOf('\n', s); nl >= 0 && nl < e; nl = source.indexOf('\n', from)) {
+    for (int nl = lineBreakAt(source, s, e); nl < e; nl = lineBreakAt(source, from, e)) {
       int before = nl;
       while (before > from && isBlank(source.charAt(before - 1))) {
         before--;
       }
-      int after = nl + 1;
+      int after = nl + lineBreakLength(source, nl);
       while (after < e && (source.charAt(after) == ' ' || source.charAt(after) == '\t')) {
         after++;
       }
@@ -140,6 +139,25 @@ final class UnitBuilder {
       from = after;
     }
     return text(from, e);
+  }
+
+  /**
+   * The first line break in {@code [from, to)}: a \n, a \r\n (at its \r) or a lone \r, the three
+   * line endings CommonMark knows; {@code to} if there is none.
+   */
+  static int lineBreakAt(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c == '\n' || c == '\r') {
+        return i;
+      }
+    }
+    return to;
+  }
+
+  /** The length of the line break at {@code i}: 2 for \r\n, else 1. */
+  static int lineBreakLength(String s, int i) {
+    return s.charAt(i) == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n' ? 2 : 1;
   }
 
   private static boolean isBlank(char c) {

@@ -42,6 +42,23 @@ class TextFormatTest {
   }
 
   @Test
+  void aLoneCarriageReturnEndsALineAsCommonMarkSays() throws Exception {
+    // Classic Mac OS line endings: a lone \r breaks a line, and \r\r separates paragraphs.
+    String doc = "first line \rsecond line\r\rnext paragraph\r";
+    assertEquals(
+        List.of("first line\nsecond line", "next paragraph"),
+        texts(FORMATS, DocumentFormat.TEXT, doc));
+    assertEquals(doc, run(FORMATS, DocumentFormat.TEXT, doc, UnaryOperator.identity()).text());
+    assertEquals(
+        "FIRST LINE \rSECOND LINE\r\rNEXT PARAGRAPH\r",
+        run(FORMATS, DocumentFormat.TEXT, doc, FormatsTestSupport::upper).text());
+    assertEquals(
+        List.of("first line\nsecond line"),
+        texts(FORMATS, DocumentFormat.MARKDOWN, "first line\rsecond line\r"),
+        "Markdown, whose parser already splits there");
+  }
+
+  @Test
   void blanksEndingALineGoWithTheLineBreak() throws Exception {
     String doc = "foo  \nbar\t \r\n  baz qux\n\n  one \n two\n";
     assertEquals(
