@@ -74,7 +74,11 @@ public final class Extraction {
     return finisher == null ? new Assembled(out, List.of()) : finisher.apply(out);
   }
 
-  /** {@code ⟦ words 12 ⟧} -> {@code words ⟦12⟧}: see {@link Unit#check(String)}. */
+  /**
+   * {@code ⟦ words 12 ⟧} -> {@code words ⟦12⟧}: see {@link Unit#check(String)}. Not a second
+   * reading of the token syntax ({@link Unit#tokenEnd} is that): a repair of the loose forms
+   * engines return, run only when the answer does not read canonically.
+   */
   private static final java.util.regex.Pattern LOOSE =
       java.util.regex.Pattern.compile("\u27E6([^\u27E6\u27E7]*?)\\s*(\\d{1,6})\\s*\u27E7");
 

@@ -153,8 +153,11 @@ public final class Unit {
   }
 
   /**
-   * The one reading of the token syntax: where the token {@code ⟦n⟧} that starts at {@code i} ends
-   * ({@code ⟦}, 1 to 6 ASCII digits, {@code ⟧}).
+   * The one reading of the token syntax as sent: where the token {@code ⟦n⟧} that starts at {@code
+   * i} ends ({@code ⟦}, 1 to 6 ASCII digits, {@code ⟧}). An answer that does not read this way
+   * everywhere goes first through {@code Extraction.normalize}, whose pattern is deliberately
+   * looser: it repairs what engines do to tokens (spaces inside, words moved in) back into this
+   * form.
    *
    * @return the index after its {@code ⟧}, or -1 when no well-formed token starts at {@code i}
    */
