@@ -28,6 +28,8 @@ final class Targets {
   enum Verdict {
     MET,
     MISSED,
+    /** Every measured check met, but some were not measured: not a "met". */
+    PARTLY_MEASURED,
     NOT_MEASURED
   }
 
@@ -73,7 +75,7 @@ final class Targets {
       if (checks.stream().filter(Check::measured).anyMatch(c -> !c.met())) {
         return Verdict.MISSED;
       }
-      return Verdict.MET;
+      return checks.stream().allMatch(Check::measured) ? Verdict.MET : Verdict.PARTLY_MEASURED;
     }
 
     /** The measured figures, one per check. */
@@ -98,7 +100,8 @@ final class Targets {
               : " (not measured in this run: " + String.join("; ", unmeasured) + ")";
       return switch (verdict()) {
         case NOT_MEASURED -> "not measured in this run";
-        case MET -> "met" + (unmeasured.isEmpty() ? "" : " where measured" + rest);
+        case MET -> "met";
+        case PARTLY_MEASURED -> "**not known**: met where measured" + rest;
         case MISSED ->
             "**missed** (bound "
                 + checks.get(0).boundShown()

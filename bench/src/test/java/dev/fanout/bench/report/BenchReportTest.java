@@ -123,8 +123,8 @@ class BenchReportTest {
             List.of(
                 new Targets.Check("a", 0.5, 1, false, false),
                 new Targets.Check("b", null, 1, false, false)));
-    assertEquals(Targets.Verdict.MET, t.verdict());
-    assertEquals("met where measured (not measured in this run: b)", t.words());
+    assertEquals(Targets.Verdict.PARTLY_MEASURED, t.verdict());
+    assertEquals("**not known**: met where measured (not measured in this run: b)", t.words());
   }
 
   @Test
@@ -144,6 +144,18 @@ class BenchReportTest {
             + " `channel4to1`).",
         CostOrdering.verdict("Go", Map.of()));
     assertEquals(CostOrdering.NAMES.size(), sections.costs().size());
+  }
+
+  @Test
+  void theCpuTableDividesCpuByWallForTheProfiledBenchmarksOnly() {
+    // The fixture profiles one benchmark: a rendezvous transfer with wall 78, 80, 82, 90 ns and
+    // CPU 156, 160, 164, 180 ns per item, so the medians are 81 and 162: CPU ÷ wall 2.00.
+    String table = Others.cpu(run);
+    List<String> rows = table.lines().filter(l -> l.startsWith("| `")).toList();
+    assertEquals(1, rows.size(), table);
+    assertTrue(rows.get(0).contains("pipe=fanout-rendezvous"), rows.get(0));
+    assertTrue(rows.get(0).endsWith("| 2.00 | item |"), rows.get(0));
+    assertEquals(null, Others.cpu(new Run(List.of(), GoBench.NONE)), "no profile, no table");
   }
 
   @Test
