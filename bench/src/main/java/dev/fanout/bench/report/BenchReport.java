@@ -88,7 +88,15 @@ public final class BenchReport {
     if (go != null) {
       sources.add(relative(go));
     }
-    Header.Info info = new Header.Info(command, revision, load, sources, started(json));
+    Path hostFile = Path.of(json.get(0).toString().replaceFirst("\\.json$", "") + ".host");
+    Header.Info info =
+        new Header.Info(
+            command,
+            revision,
+            load,
+            sources,
+            started(json),
+            Header.Host.recordedOrCurrent(hostFile));
     Page.Sections sections = Page.Sections.of(run);
     Set<String> charts = new LinkedHashSet<>();
     if (page != null) {

@@ -46,7 +46,61 @@ final class Header {
       String revision,
       Path loadFile,
       List<String> sources,
-      ZonedDateTime started) {}
+      ZonedDateTime started,
+      Host host) {
+    Info(
+        String command,
+        String revision,
+        Path loadFile,
+        List<String> sources,
+        ZonedDateTime started) {
+      this(command, revision, loadFile, sources, started, Host.current());
+    }
+  }
+
+  /**
+   * Where a run ran: the machine, the OS and the peers' versions. Recorded beside the run's results
+   * the first time its page is written ({@code RUN.host}), and read from there afterwards, so that
+   * a page written again later, or elsewhere, still describes the run and not the host of the day.
+   *
+   * @param machine CPUs, model and memory
+   * @param os the OS and kernel
+   * @param peers the peers' names and versions
+   */
+  record Host(String machine, String os, String peers) {
+    static Host current() {
+      List<String> peers = new ArrayList<>();
+      for (String[] p : PEERS) {
+        peers.add(p[0] + " " + version(p[1], p[2]));
+      }
+      return new Host(
+          Runtime.getRuntime().availableProcessors()
+              + " CPUs ("
+              + cpuModel()
+              + "), "
+              + memory()
+              + " of memory",
+          Header.os(),
+          String.join(", ", peers));
+    }
+
+    /** The host recorded in {@code file}, or, when there is none, this one, recorded there. */
+    static Host recordedOrCurrent(Path file) throws IOException {
+      if (Files.exists(file)) {
+        List<String> lines = Files.readAllLines(file);
+        if (lines.size() >= 3) {
+          return new Host(value(lines.get(0)), value(lines.get(1)), value(lines.get(2)));
+        }
+      }
+      Host h = current();
+      Files.write(file, List.of("machine=" + h.machine, "os=" + h.os, "peers=" + h.peers));
+      return h;
+    }
+
+    private static String value(String line) {
+      return line.substring(line.indexOf('=') + 1);
+    }
+  }
 
   static String markdown(Run run, Info info, ZonedDateTime when) throws IOException {
     List<List<String>> rows = new ArrayList<>();
@@ -64,16 +118,8 @@ final class Header {
     rows.add(List.of("command", info.command() == null ? "–" : Md.code(info.command())));
     rows.add(
         List.of("revision", info.revision() == null ? "not recorded" : Md.code(info.revision())));
-    rows.add(
-        List.of(
-            "machine",
-            Runtime.getRuntime().availableProcessors()
-                + " CPUs ("
-                + cpuModel()
-                + "), "
-                + memory()
-                + " of memory"));
-    rows.add(List.of("OS", os()));
+    rows.add(List.of("machine", info.host().machine()));
+    rows.add(List.of("OS", info.host().os()));
     Set<String> jdks = new LinkedHashSet<>();
     Set<String> settings = new LinkedHashSet<>();
     run.jmh().forEach(m -> jdks.add(m.jdk()));
@@ -92,11 +138,7 @@ final class Header {
                     + (go.config().containsKey("benchtime")
                         ? ", " + go.config().get("benchtime")
                         : "")));
-    List<String> peers = new ArrayList<>();
-    for (String[] p : PEERS) {
-      peers.add(p[0] + " " + version(p[1], p[2]));
-    }
-    rows.add(List.of("peers", String.join(", ", peers)));
+    rows.add(List.of("peers", info.host().peers()));
     rows.add(List.of("load average (1 min)", load(info.loadFile())));
     rows.add(
         List.of(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The report's arithmetic and verdicts on a hand-made run (src/test/resources: run.json in JMH's
@@ -144,6 +146,25 @@ class BenchReportTest {
             + " `channel4to1`).",
         CostOrdering.verdict("Go", Map.of()));
     assertEquals(CostOrdering.NAMES.size(), sections.costs().size());
+  }
+
+  @Test
+  void theHostIsRecordedBesideTheRunAndReadBackWhenThePageIsWrittenAgain(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("run.host");
+    Header.Host first = Header.Host.recordedOrCurrent(file);
+    assertEquals(first, Header.Host.current(), "no record yet: this host, now recorded");
+    assertTrue(Files.exists(file));
+    Files.write(file, List.of("machine=64 CPUs (elsewhere)", "os=Other OS", "peers=jox 0.1"));
+    Header.Host recorded = Header.Host.recordedOrCurrent(file);
+    assertEquals(new Header.Host("64 CPUs (elsewhere)", "Other OS", "jox 0.1"), recorded);
+    String header =
+        Header.markdown(
+            run,
+            new Header.Info("bench/run.sh", "abc1234", null, List.of(), null, recorded),
+            ZonedDateTime.now());
+    assertTrue(header.contains("| machine | 64 CPUs (elsewhere) |"), header);
+    assertTrue(header.contains("| peers | jox 0.1 |"), header);
   }
 
   @Test
