@@ -23,6 +23,7 @@ import com.github.javaparser.ast.expr.ObjectCreationExpr;
 import com.github.javaparser.ast.expr.SingleMemberAnnotationExpr;
 import com.github.javaparser.ast.expr.StringLiteralExpr;
 import com.github.javaparser.ast.expr.ThisExpr;
+import com.github.javaparser.ast.expr.UnaryExpr;
 import com.github.javaparser.ast.nodeTypes.NodeWithAnnotations;
 import com.github.javaparser.ast.stmt.BlockStmt;
 import com.github.javaparser.ast.stmt.BreakStmt;
@@ -773,7 +774,17 @@ final class Analyzer {
 
   /** Whether the task does more work after this try: it is in a loop, or statements follow it. */
   private static boolean goesOn(TryStmt t, Node body) {
-    if (insideLoop(t, body)) {
+    Node loop = innermostLoop(t, body);
+    if (loop != null) {
+      // while (running) { try { ... } catch (InterruptedException e) { log } }: if the file
+      // clears `running` somewhere, that flag is the loop's stop signal and the interrupt only
+      // wakes the wait; the loop ends at its next check. Unless work follows the try in the loop.
+      String flag = loopFlag(loop);
+      if (flag != null
+          && flagIsCleared(t.findCompilationUnit().orElse(null), flag)
+          && !workAfter(t, loop)) {
+        return false;
+      }
       return true;
     }
     Node cur = t;
@@ -790,6 +801,92 @@ final class Analyzer {
       }
       if (p == body) {
         break;
+      }
+    }
+    return false;
+  }
+
+  private static Node innermostLoop(Node n, Node body) {
+    for (Node p = n.getParentNode().orElse(null);
+        p != null && p != body;
+        p = p.getParentNode().orElse(null)) {
+      if (Syntax.isLoop(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The flag a loop's condition reads: {@code while (running)}, {@code while (!stopped)}, {@code
+   * while (this.running)}, {@code while (!closed.get())}; or null.
+   */
+  private static String loopFlag(Node loop) {
+    Expression cond =
+        loop instanceof WhileStmt w
+            ? w.getCondition()
+            : loop instanceof DoStmt d
+                ? d.getCondition()
+                : loop instanceof ForStmt f ? f.getCompare().orElse(null) : null;
+    if (cond instanceof UnaryExpr u && u.getOperator() == UnaryExpr.Operator.LOGICAL_COMPLEMENT) {
+      cond = u.getExpression();
+    }
+    if (cond instanceof MethodCallExpr m
+        && m.getNameAsString().equals("get")
+        && m.getArguments().isEmpty()
+        && m.getScope().isPresent()) {
+      cond = m.getScope().get();
+    }
+    if (cond instanceof NameExpr n) {
+      return n.getNameAsString();
+    }
+    if (cond instanceof FieldAccessExpr f) {
+      return f.getNameAsString();
+    }
+    return null;
+  }
+
+  /** Whether the file ever writes {@code flag}: an assignment, or set/compareAndSet/getAndSet. */
+  private static boolean flagIsCleared(CompilationUnit unit, String flag) {
+    if (unit == null) {
+      return false;
+    }
+    for (AssignExpr a : unit.findAll(AssignExpr.class)) {
+      Expression target = a.getTarget();
+      String name =
+          target instanceof NameExpr n
+              ? n.getNameAsString()
+              : target instanceof FieldAccessExpr f ? f.getNameAsString() : null;
+      if (flag.equals(name)) {
+        return true;
+      }
+    }
+    for (MethodCallExpr m : unit.findAll(MethodCallExpr.class)) {
+      String n = m.getNameAsString();
+      if ((n.equals("set")
+              || n.equals("compareAndSet")
+              || n.equals("getAndSet")
+              || n.equals("lazySet"))
+          && m.getScope().map(x -> x.toString().endsWith(flag)).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether work follows {@code t} inside {@code loop}'s body before the loop checks again. */
+  private static boolean workAfter(TryStmt t, Node loop) {
+    Node cur = t;
+    for (Node p = t.getParentNode().orElse(null);
+        p != null && p != loop;
+        cur = p, p = p.getParentNode().orElse(null)) {
+      if (p instanceof BlockStmt b) {
+        List<Statement> stmts = b.getStatements();
+        for (int i = indexOf(stmts, cur) + 1; i > 0 && i < stmts.size(); i++) {
+          if (isWork(stmts.get(i))) {
+            return true;
+          }
+        }
       }
     }
     return false;
