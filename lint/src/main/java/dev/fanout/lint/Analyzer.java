@@ -775,35 +775,16 @@ final class Analyzer {
   /** Whether the task does more work after this try: it is in a loop, or statements follow it. */
   private static boolean goesOn(TryStmt t, Node body) {
     Node loop = innermostLoop(t, body);
-    if (loop != null) {
-      // while (running) { try { ... } catch (InterruptedException e) { log } }: if the file
-      // clears `running` somewhere, that flag is the loop's stop signal and the interrupt only
-      // wakes the wait; the loop ends at its next check. Unless work follows the try in the loop.
-      String flag = loopFlag(loop);
-      if (flag != null
-          && flagIsCleared(t.findCompilationUnit().orElse(null), flag)
-          && !workAfter(t, loop)) {
-        return false;
-      }
-      return true;
+    if (loop == null) {
+      return workAfter(t, body);
     }
-    Node cur = t;
-    for (Node p = t.getParentNode().orElse(null);
-        p != null && cur != body;
-        cur = p, p = p.getParentNode().orElse(null)) {
-      if (p instanceof BlockStmt b) {
-        List<Statement> stmts = b.getStatements();
-        for (int i = indexOf(stmts, cur) + 1; i > 0 && i < stmts.size(); i++) {
-          if (isWork(stmts.get(i))) {
-            return true;
-          }
-        }
-      }
-      if (p == body) {
-        break;
-      }
-    }
-    return false;
+    // while (running) { try { ... } catch (InterruptedException e) { log } }: if the file clears
+    // `running` somewhere, that flag is the loop's stop signal and the interrupt only wakes the
+    // wait; the loop ends at its next check. Unless work follows the try in the loop.
+    String flag = loopFlag(loop);
+    return flag == null
+        || !flagIsCleared(t.findCompilationUnit().orElse(null), flag)
+        || workAfter(t, loop);
   }
 
   private static Node innermostLoop(Node n, Node body) {
@@ -874,11 +855,14 @@ final class Analyzer {
     return false;
   }
 
-  /** Whether work follows {@code t} inside {@code loop}'s body before the loop checks again. */
-  private static boolean workAfter(TryStmt t, Node loop) {
-    Node cur = t;
-    for (Node p = t.getParentNode().orElse(null);
-        p != null && p != loop;
+  /**
+   * Whether a statement that does work follows {@code n} in the blocks between it and {@code stop}
+   * ({@code stop}'s own statements included when it is a block).
+   */
+  private static boolean workAfter(Node n, Node stop) {
+    Node cur = n;
+    for (Node p = n.getParentNode().orElse(null);
+        p != null;
         cur = p, p = p.getParentNode().orElse(null)) {
       if (p instanceof BlockStmt b) {
         List<Statement> stmts = b.getStatements();
@@ -887,6 +871,9 @@ final class Analyzer {
             return true;
           }
         }
+      }
+      if (p == stop) {
+        break;
       }
     }
     return false;
@@ -935,14 +922,7 @@ final class Analyzer {
   }
 
   private static boolean insideLoop(Node n, Node body) {
-    for (Node p = n.getParentNode().orElse(null);
-        p != null && p != body;
-        p = p.getParentNode().orElse(null)) {
-      if (Syntax.isLoop(p)) {
-        return true;
-      }
-    }
-    return false;
+    return innermostLoop(n, body) != null;
   }
 
   // --------------------------------------------------------------------- uncancellable-wait
