@@ -1,11 +1,5 @@
 package dev.fanout.lint;
 
-import static dev.fanout.lint.BatchFailFast.*;
-import static dev.fanout.lint.Handling.*;
-import static dev.fanout.lint.LostInterrupt.*;
-import static dev.fanout.lint.SwallowedFailure.*;
-import static dev.fanout.lint.UncancellableWait.*;
-
 import com.github.javaparser.Position;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
@@ -91,24 +85,24 @@ final class Analyzer {
       }
     }
     for (TaskSite s : sites) {
-      batchFailFast(this, s);
+      BatchFailFast.batchFailFast(this, s);
       // A catch that only logs is the right handling when nobody reads the outcome; it hides the
       // failure only from a future or group that is read.
-      if (s.observed() && !unreadFuture(this, s)) {
+      if (s.observed() && !SwallowedFailure.unreadFuture(this, s)) {
         for (Node body : s.bodies) {
-          swallowedCatches(this, body);
+          SwallowedFailure.swallowedCatches(this, body);
         }
       }
       // An executor's or a group's interrupt is how it cancels; a bare thread's is a cancel
       // signal only where the code interrupts threads, which the file then shows.
       if (s.kind != TaskSite.Kind.THREAD || interruptsThreads) {
         for (Node body : s.bodies) {
-          lostInterrupts(this, body);
+          LostInterrupt.lostInterrupts(this, body);
         }
       }
-      if (failFast(s)) {
+      if (Handling.failFast(s)) {
         for (Node body : s.bodies) {
-          uncancellableWaits(this, body);
+          UncancellableWait.uncancellableWaits(this, body);
         }
       }
     }

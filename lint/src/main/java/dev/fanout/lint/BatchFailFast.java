@@ -1,9 +1,6 @@
 package dev.fanout.lint;
 
 import static dev.fanout.lint.Handling.*;
-import static dev.fanout.lint.LostInterrupt.*;
-import static dev.fanout.lint.SwallowedFailure.*;
-import static dev.fanout.lint.UncancellableWait.*;
 
 import com.github.javaparser.Position;
 import com.github.javaparser.ast.Node;

@@ -1,13 +1,9 @@
 package dev.fanout.lint;
 
-import static dev.fanout.lint.BatchFailFast.*;
-import static dev.fanout.lint.LostInterrupt.*;
-import static dev.fanout.lint.SwallowedFailure.*;
-import static dev.fanout.lint.UncancellableWait.*;
-
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.MethodDeclaration;
 import com.github.javaparser.ast.body.TypeDeclaration;
+import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.expr.NullLiteralExpr;
@@ -23,15 +19,38 @@ import com.github.javaparser.ast.stmt.ThrowStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
 import com.github.javaparser.ast.stmt.WhileStmt;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** What the rules share: the names they know, and how a task body handles its failures. */
 final class Handling {
   private Handling() {}
 
-  static final Set<String> BROAD = Set.of("Throwable", "Error", "Exception");
-  static final Set<String> INTERRUPT_CATCHES =
-      Set.of("InterruptedException", "Exception", "Throwable");
+  static String scopeKind(MethodCallExpr fork) {
+    Expression scope = fork.getScope().orElse(null);
+    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
+    return decl.contains("TaskGroup") ? "TaskGroup" : "StructuredTaskScope";
+  }
+
+  /** Whether cancelling this site's other tasks is how it reacts to a failure. */
+  static boolean failFast(TaskSite s) {
+    if (s.kind == TaskSite.Kind.INVOKE_ANY) {
+      return true;
+    }
+    if (s.kind != TaskSite.Kind.FORK || !(s.call instanceof MethodCallExpr call)) {
+      return false;
+    }
+    Expression scope = call.getScope().orElse(null);
+    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
+    if (decl.contains("ShutdownOnFailure") || decl.contains("TaskGroup")) {
+      return true;
+    }
+    if (decl.contains("StructuredTaskScope")) {
+      return decl.contains("StructuredTaskScope.open()")
+          || decl.contains("allSuccessfulOrThrow")
+          || decl.contains("awaitAllSuccessfulOrThrow");
+    }
+    return false;
+  }
+
   static final Set<String> FAILURE_HANDLERS =
       Set.of(
           "handle",
@@ -42,51 +61,6 @@ final class Handling {
           "exceptionallyComposeAsync",
           "whenComplete",
           "whenCompleteAsync");
-  static final Set<String> LOG_CALLS =
-      Set.of(
-          "trace",
-          "debug",
-          "info",
-          "warn",
-          "warning",
-          "error",
-          "severe",
-          "fine",
-          "finer",
-          "finest",
-          "fatal",
-          "log",
-          "print",
-          "println",
-          "printf",
-          "format",
-          "printStackTrace");
-  static final Pattern LOGGER = Pattern.compile("(?i).*(log|logger|out|err|console)");
-
-  /** The JDK's executor types and factories, as a receiver's declaration names them. */
-  static final Pattern JDK_EXECUTOR =
-      Pattern.compile(
-          "\\b(ExecutorService|ThreadPoolExecutor|ScheduledExecutorService"
-              + "|ScheduledThreadPoolExecutor|ForkJoinPool)\\b|\\bExecutors\\.new");
-
-  static final Set<String> UNINTERRUPTIBLE =
-      Set.of("lockUninterruptibly", "acquireUninterruptibly", "awaitUninterruptibly");
-  static final Set<String> BLOCKING =
-      Set.of(
-          "sleep",
-          "join",
-          "get",
-          "take",
-          "put",
-          "await",
-          "acquire",
-          "lock",
-          "send",
-          "receive",
-          "invokeAll",
-          "invokeAny",
-          "poll",
-          "awaitTermination");
 
   /**
    * A task body whose whole work sits in a try that catches Exception or Throwable: each failure is

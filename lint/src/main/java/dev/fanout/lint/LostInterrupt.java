@@ -1,9 +1,6 @@
 package dev.fanout.lint;
 
-import static dev.fanout.lint.BatchFailFast.*;
 import static dev.fanout.lint.Handling.*;
-import static dev.fanout.lint.SwallowedFailure.*;
-import static dev.fanout.lint.UncancellableWait.*;
 
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
@@ -26,10 +23,37 @@ import com.github.javaparser.ast.stmt.ThrowStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
 import com.github.javaparser.ast.stmt.WhileStmt;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** The lost-interrupt rule (docs/lint.md#lost-interrupt). */
 final class LostInterrupt {
   private LostInterrupt() {}
+
+  static final Pattern LOGGER = Pattern.compile("(?i).*(log|logger|out|err|console)");
+
+  static final Set<String> LOG_CALLS =
+      Set.of(
+          "trace",
+          "debug",
+          "info",
+          "warn",
+          "warning",
+          "error",
+          "severe",
+          "fine",
+          "finer",
+          "finest",
+          "fatal",
+          "log",
+          "print",
+          "println",
+          "printf",
+          "format",
+          "printStackTrace");
+
+  static final Set<String> INTERRUPT_CATCHES =
+      Set.of("InterruptedException", "Exception", "Throwable");
 
   static void lostInterrupts(Analyzer a, Node body) {
     for (CatchClause c : body.findAll(CatchClause.class)) {
@@ -121,7 +145,7 @@ final class LostInterrupt {
 
   /** Whether the task does more work after this try: it is in a loop, or statements follow it. */
   static boolean goesOn(TryStmt t, Node body) {
-    Node loop = innermostLoop(t, body);
+    Node loop = Syntax.innermostLoop(t, body);
     if (loop == null) {
       return workAfter(t, body);
     }
@@ -132,17 +156,6 @@ final class LostInterrupt {
     return flag == null
         || !flagIsCleared(t.findCompilationUnit().orElse(null), flag)
         || workAfter(t, loop);
-  }
-
-  static Node innermostLoop(Node n, Node body) {
-    for (Node p = n.getParentNode().orElse(null);
-        p != null && p != body;
-        p = p.getParentNode().orElse(null)) {
-      if (Syntax.isLoop(p)) {
-        return p;
-      }
-    }
-    return null;
   }
 
   /**
@@ -213,7 +226,7 @@ final class LostInterrupt {
         cur = p, p = p.getParentNode().orElse(null)) {
       if (p instanceof BlockStmt b) {
         List<Statement> stmts = b.getStatements();
-        for (int i = indexOf(stmts, cur) + 1; i > 0 && i < stmts.size(); i++) {
+        for (int i = Syntax.indexOf(stmts, cur) + 1; i > 0 && i < stmts.size(); i++) {
           if (isWork(stmts.get(i))) {
             return true;
           }
@@ -257,18 +270,5 @@ final class LostInterrupt {
   static boolean logCall(MethodCallExpr m) {
     return LOG_CALLS.contains(m.getNameAsString())
         && m.getScope().map(x -> LOGGER.matcher(x.toString()).matches()).orElse(true);
-  }
-
-  static int indexOf(List<Statement> stmts, Node n) {
-    for (int i = 0; i < stmts.size(); i++) {
-      if (stmts.get(i) == n) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  static boolean insideLoop(Node n, Node body) {
-    return innermostLoop(n, body) != null;
   }
 }

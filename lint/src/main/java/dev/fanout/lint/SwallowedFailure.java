@@ -1,9 +1,6 @@
 package dev.fanout.lint;
 
-import static dev.fanout.lint.BatchFailFast.*;
 import static dev.fanout.lint.Handling.*;
-import static dev.fanout.lint.LostInterrupt.*;
-import static dev.fanout.lint.UncancellableWait.*;
 
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.MethodDeclaration;
@@ -22,14 +19,25 @@ import com.github.javaparser.ast.stmt.TryStmt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** The swallowed-task-failure rule (docs/lint.md#swallowed-task-failure). */
 final class SwallowedFailure {
   private SwallowedFailure() {}
 
+  /** The JDK's executor types and factories, as a receiver's declaration names them. */
+  static final Pattern JDK_EXECUTOR =
+      Pattern.compile(
+          "\\b(ExecutorService|ThreadPoolExecutor|ScheduledExecutorService"
+              + "|ScheduledThreadPoolExecutor|ForkJoinPool)\\b|\\bExecutors\\.new");
+
+  static final Set<String> BROAD = Set.of("Throwable", "Error", "Exception");
+
   static void swallowedCatches(Analyzer a, Node body) {
     for (CatchClause c : body.findAll(CatchClause.class)) {
-      if (Syntax.crossesBody(c, body) || !Syntax.catchesAny(c, BROAD) || insideLoop(c, body)) {
+      if (Syntax.crossesBody(c, body)
+          || !Syntax.catchesAny(c, BROAD)
+          || Syntax.insideLoop(c, body)) {
         continue;
       }
       if (rethrows(c.getBody()) || records(c) || returnsValue(c.getBody())) {

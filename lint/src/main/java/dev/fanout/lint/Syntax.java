@@ -17,6 +17,7 @@ import com.github.javaparser.ast.stmt.DoStmt;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import com.github.javaparser.ast.stmt.ForStmt;
 import com.github.javaparser.ast.stmt.LocalClassDeclarationStmt;
+import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.WhileStmt;
 import com.github.javaparser.ast.type.Type;
 import com.github.javaparser.ast.type.UnionType;
@@ -30,6 +31,30 @@ import java.util.Set;
  */
 final class Syntax {
   private Syntax() {}
+
+  static boolean insideLoop(Node n, Node body) {
+    return innermostLoop(n, body) != null;
+  }
+
+  static Node innermostLoop(Node n, Node body) {
+    for (Node p = n.getParentNode().orElse(null);
+        p != null && p != body;
+        p = p.getParentNode().orElse(null)) {
+      if (Syntax.isLoop(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  static int indexOf(List<Statement> stmts, Node n) {
+    for (int i = 0; i < stmts.size(); i++) {
+      if (stmts.get(i) == n) {
+        return i;
+      }
+    }
+    return -1;
+  }
 
   /** Stream operations whose lambda runs once per element. */
   static final Set<String> PER_ELEMENT_OPS =

@@ -1,46 +1,35 @@
 package dev.fanout.lint;
 
-import static dev.fanout.lint.BatchFailFast.*;
 import static dev.fanout.lint.Handling.*;
-import static dev.fanout.lint.LostInterrupt.*;
-import static dev.fanout.lint.SwallowedFailure.*;
 
 import com.github.javaparser.ast.Node;
-import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
-import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.stmt.SynchronizedStmt;
+import java.util.Set;
 
 /** The uncancellable-wait rule (docs/lint.md#uncancellable-wait). */
 final class UncancellableWait {
   private UncancellableWait() {}
 
-  /** Whether cancelling this site's other tasks is how it reacts to a failure. */
-  static boolean failFast(TaskSite s) {
-    if (s.kind == TaskSite.Kind.INVOKE_ANY) {
-      return true;
-    }
-    if (s.kind != TaskSite.Kind.FORK || !(s.call instanceof MethodCallExpr call)) {
-      return false;
-    }
-    Expression scope = call.getScope().orElse(null);
-    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
-    if (decl.contains("ShutdownOnFailure") || decl.contains("TaskGroup")) {
-      return true;
-    }
-    if (decl.contains("StructuredTaskScope")) {
-      return decl.contains("StructuredTaskScope.open()")
-          || decl.contains("allSuccessfulOrThrow")
-          || decl.contains("awaitAllSuccessfulOrThrow");
-    }
-    return false;
-  }
+  static final Set<String> BLOCKING =
+      Set.of(
+          "sleep",
+          "join",
+          "get",
+          "take",
+          "put",
+          "await",
+          "acquire",
+          "lock",
+          "send",
+          "receive",
+          "invokeAll",
+          "invokeAny",
+          "poll",
+          "awaitTermination");
 
-  static String scopeKind(MethodCallExpr fork) {
-    Expression scope = fork.getScope().orElse(null);
-    String decl = scope instanceof NameExpr n ? Syntax.declarationText(n) : "";
-    return decl.contains("TaskGroup") ? "TaskGroup" : "StructuredTaskScope";
-  }
+  static final Set<String> UNINTERRUPTIBLE =
+      Set.of("lockUninterruptibly", "acquireUninterruptibly", "awaitUninterruptibly");
 
   static void uncancellableWaits(Analyzer a, Node body) {
     for (MethodCallExpr m : body.findAll(MethodCallExpr.class)) {
