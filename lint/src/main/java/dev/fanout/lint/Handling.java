@@ -68,19 +68,25 @@ final class Handling {
    */
   static boolean catchesEverything(Node body) {
     MethodCallExpr only = onlyCall(body);
-    if (only != null && (only.getScope().isEmpty() || only.getScope().get() instanceof ThisExpr)) {
-      // () -> work(x): the same file's work(...) may be the one that catches everything.
-      for (Node t = body; t != null; t = t.getParentNode().orElse(null)) {
-        if (t instanceof TypeDeclaration<?> type) {
-          for (MethodDeclaration m : type.getMethodsByName(only.getNameAsString())) {
-            if (m.getBody().map(Handling::catchesEverythingHere).orElse(false)) {
-              return true;
-            }
+    // () -> work(x): the same file's work(...) may be the one that catches everything.
+    return (only != null && calleeCatchesEverything(only)) || catchesEverythingHere(body);
+  }
+
+  /** Whether {@code call} names a method of the file (or of a type around it) that does. */
+  static boolean calleeCatchesEverything(MethodCallExpr call) {
+    if (call.getScope().isPresent() && !(call.getScope().get() instanceof ThisExpr)) {
+      return false;
+    }
+    for (Node t = call; t != null; t = t.getParentNode().orElse(null)) {
+      if (t instanceof TypeDeclaration<?> type) {
+        for (MethodDeclaration m : type.getMethodsByName(call.getNameAsString())) {
+          if (m.getBody().map(Handling::catchesEverythingHere).orElse(false)) {
+            return true;
           }
         }
       }
     }
-    return catchesEverythingHere(body);
+    return false;
   }
 
   /**

@@ -5,6 +5,7 @@ import static dev.fanout.lint.Handling.*;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.expr.AssignExpr;
+import com.github.javaparser.ast.expr.BinaryExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
 import com.github.javaparser.ast.expr.MethodCallExpr;
@@ -172,6 +173,12 @@ final class LostInterrupt {
     if (cond instanceof UnaryExpr u && u.getOperator() == UnaryExpr.Operator.LOGICAL_COMPLEMENT) {
       cond = u.getExpression();
     }
+    if (cond instanceof BinaryExpr b
+        && (b.getOperator() == BinaryExpr.Operator.EQUALS
+            || b.getOperator() == BinaryExpr.Operator.NOT_EQUALS)) {
+      // while (state.get() == STARTED), while (state != State.CLOSED): the state is the flag
+      cond = constant(b.getRight()) ? b.getLeft() : constant(b.getLeft()) ? b.getRight() : null;
+    }
     if (cond instanceof MethodCallExpr m
         && m.getNameAsString().equals("get")
         && m.getArguments().isEmpty()
@@ -185,6 +192,18 @@ final class LostInterrupt {
       return f.getNameAsString();
     }
     return null;
+  }
+
+  /** A literal, or a name written like a constant ({@code STARTED}, {@code State.CLOSED}). */
+  private static boolean constant(Expression e) {
+    if (e.isLiteralExpr()) {
+      return true;
+    }
+    String name =
+        e instanceof NameExpr n
+            ? n.getNameAsString()
+            : e instanceof FieldAccessExpr f ? f.getNameAsString() : null;
+    return name != null && name.equals(name.toUpperCase(java.util.Locale.ROOT));
   }
 
   /** Whether the file ever writes {@code flag}: an assignment, or set/compareAndSet/getAndSet. */
