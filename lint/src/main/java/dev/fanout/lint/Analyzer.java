@@ -59,9 +59,10 @@ final class Analyzer {
                     i.isStatic()
                         && i.getNameAsString().startsWith("java.util.concurrent.CompletableFuture")
                         && (i.isAsterisk() || i.getNameAsString().endsWith("Async")));
+    List<MethodCallExpr> calls = unit.findAll(MethodCallExpr.class); // one walk of the tree
     // t.interrupt() or Thread::interrupt on another thread (restoring one's own status is not it)
     interruptsThreads =
-        unit.findAll(MethodCallExpr.class).stream()
+        calls.stream()
                 .anyMatch(
                     m ->
                         m.getNameAsString().equals("interrupt")
@@ -72,7 +73,7 @@ final class Analyzer {
             || unit.findAll(MethodReferenceExpr.class).stream()
                 .anyMatch(r -> r.getIdentifier().equals("interrupt"));
     List<TaskSite> sites = new ArrayList<>();
-    for (MethodCallExpr c : unit.findAll(MethodCallExpr.class)) {
+    for (MethodCallExpr c : calls) {
       TaskSite s = TaskSite.of(c, asyncImported);
       if (s != null) {
         sites.add(s);

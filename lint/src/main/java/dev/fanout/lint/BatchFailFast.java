@@ -89,7 +89,7 @@ final class BatchFailFast {
               "one task per element of `"
                   + source
                   + "` ("
-                  + callName(call)
+                  + call.getNameAsString()
                   + " at line "
                   + line
                   + "); "
@@ -347,9 +347,5 @@ final class BatchFailFast {
       return "`allOf(...)." + r.getNameAsString() + "()`";
     }
     return "`" + r.getNameAsString() + "()` with no try/catch per future";
-  }
-
-  static String callName(MethodCallExpr call) {
-    return call.getNameAsString();
   }
 }

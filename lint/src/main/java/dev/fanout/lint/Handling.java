@@ -2,12 +2,10 @@ package dev.fanout.lint;
 
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.MethodDeclaration;
-import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.expr.NullLiteralExpr;
-import com.github.javaparser.ast.expr.ThisExpr;
 import com.github.javaparser.ast.stmt.BlockStmt;
 import com.github.javaparser.ast.stmt.CatchClause;
 import com.github.javaparser.ast.stmt.DoStmt;
@@ -74,16 +72,9 @@ final class Handling {
 
   /** Whether {@code call} names a method of the file (or of a type around it) that does. */
   static boolean calleeCatchesEverything(MethodCallExpr call) {
-    if (call.getScope().isPresent() && !(call.getScope().get() instanceof ThisExpr)) {
-      return false;
-    }
-    for (Node t = call; t != null; t = t.getParentNode().orElse(null)) {
-      if (t instanceof TypeDeclaration<?> type) {
-        for (MethodDeclaration m : type.getMethodsByName(call.getNameAsString())) {
-          if (m.getBody().map(Handling::catchesEverythingHere).orElse(false)) {
-            return true;
-          }
-        }
+    for (MethodDeclaration m : Syntax.callees(call)) {
+      if (m.getBody().map(Handling::catchesEverythingHere).orElse(false)) {
+        return true;
       }
     }
     return false;

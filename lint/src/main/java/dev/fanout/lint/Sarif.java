@@ -1,5 +1,6 @@
 package dev.fanout.lint;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -22,8 +23,11 @@ public final class Sarif {
   public static final String FINGERPRINT = "fanoutFinding/v1";
 
   private static final String SRCROOT = "%SRCROOT%";
+  // The caller owns the writer: Jackson must not close it.
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
   private Sarif() {}
 
@@ -111,7 +115,7 @@ public final class Sarif {
         region.put("startColumn", Math.max(1, p.column()));
       }
     }
-    JSON.writeValue(new NonClosing(out), root);
+    JSON.writeValue(out, root);
     out.write('\n');
     out.flush();
   }
@@ -148,17 +152,5 @@ public final class Sarif {
       sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
     }
     return sb.toString();
-  }
-
-  /** Jackson closes the writer it is given; the caller owns it. */
-  private static final class NonClosing extends java.io.FilterWriter {
-    NonClosing(Writer out) {
-      super(out);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
-    }
   }
 }

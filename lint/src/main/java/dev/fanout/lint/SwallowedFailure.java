@@ -4,7 +4,6 @@ import static dev.fanout.lint.Handling.*;
 
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.MethodDeclaration;
-import com.github.javaparser.ast.body.TypeDeclaration;
 import com.github.javaparser.ast.body.VariableDeclarator;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
@@ -150,17 +149,12 @@ final class SwallowedFailure {
       }
     }
     for (MethodCallExpr m : body.findAll(MethodCallExpr.class)) {
-      if (Syntax.crossesBody(m, body)
-          || (m.getScope().isPresent() && !(m.getScope().get() instanceof ThisExpr))) {
+      if (Syntax.crossesBody(m, body)) {
         continue;
       }
-      for (Node t = body; t != null; t = t.getParentNode().orElse(null)) {
-        if (t instanceof TypeDeclaration<?> type) {
-          for (MethodDeclaration d : type.getMethodsByName(m.getNameAsString())) {
-            if (!d.getThrownExceptions().isEmpty()) {
-              return m.getNameAsString() + " throws " + d.getThrownExceptions().get(0);
-            }
-          }
+      for (MethodDeclaration d : Syntax.callees(m)) {
+        if (!d.getThrownExceptions().isEmpty()) {
+          return m.getNameAsString() + " throws " + d.getThrownExceptions().get(0);
         }
       }
     }

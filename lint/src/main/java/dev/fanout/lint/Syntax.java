@@ -110,6 +110,25 @@ final class Syntax {
     };
   }
 
+  /**
+   * The methods of the file that an unqualified or {@code this.} call may name: those of its name
+   * declared in the type around the call or in a type around that one. Empty for a call on another
+   * receiver, whose declaration the file does not show.
+   */
+  static List<com.github.javaparser.ast.body.MethodDeclaration> callees(MethodCallExpr call) {
+    List<com.github.javaparser.ast.body.MethodDeclaration> found = new ArrayList<>();
+    if (call.getScope().isPresent()
+        && !(call.getScope().get() instanceof com.github.javaparser.ast.expr.ThisExpr)) {
+      return found;
+    }
+    for (Node t = call; t != null; t = t.getParentNode().orElse(null)) {
+      if (t instanceof TypeDeclaration<?> type) {
+        found.addAll(type.getMethodsByName(call.getNameAsString()));
+      }
+    }
+    return found;
+  }
+
   /** The nearest ancestor of {@code n} of the given type, or null. */
   static <T> T enclosing(Node n, Class<T> type) {
     Node p = n.getParentNode().orElse(null);

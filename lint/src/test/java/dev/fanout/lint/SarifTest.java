@@ -65,6 +65,22 @@ class SarifTest {
   }
 
   @Test
+  void theCallersWriterIsLeftOpen(@TempDir Path dir) throws Exception {
+    boolean[] closed = {false};
+    StringWriter text = new StringWriter();
+    java.io.Writer out =
+        new java.io.FilterWriter(text) {
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        };
+    Sarif.write(lintFixturesAndABrokenFile(dir), Sarif.defaultHelpBase(), "test", out);
+    assertFalse(closed[0], "the writer belongs to the caller (standard output, say)");
+    assertTrue(text.toString().contains("\"version\" : \"2.1.0\""), "and was flushed");
+  }
+
+  @Test
   void theSchemaCheckCanFail(@TempDir Path dir) throws Exception {
     JsonNode doc = sarif(lintFixturesAndABrokenFile(dir));
     ObjectNode noVersion = doc.deepCopy();
