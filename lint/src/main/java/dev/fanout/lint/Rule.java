@@ -23,8 +23,9 @@ public enum Rule {
       "A task's failure never reaches the code waiting for it",
       "Inside a task body, a catch of Throwable, Error or Exception that neither rethrows,"
           + " records the failure nor returns a failure value, so the group or future reports"
-          + " success (like a middleware recover() before errgroup); or a submitted task whose"
-          + " Future is never read, so its exception is lost."),
+          + " success (like a middleware recover() before errgroup); or a task submitted to one of"
+          + " the JDK's executors, or run by CompletableFuture.supplyAsync/runAsync, that can fail"
+          + " and whose future is never read, so its exception is lost."),
   /** A task that catches the group's cancel signal and carries on. */
   LOST_INTERRUPT(
       "lost-interrupt",
