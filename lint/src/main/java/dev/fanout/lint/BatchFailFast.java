@@ -14,6 +14,7 @@ import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.MethodReferenceExpr;
 import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.stmt.CatchClause;
+import com.github.javaparser.ast.stmt.ExpressionStmt;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import com.github.javaparser.ast.stmt.ForStmt;
 import com.github.javaparser.ast.stmt.TryStmt;
@@ -81,6 +82,9 @@ final class BatchFailFast {
         // The first read that loses results is where the loss happens; later ones add nothing.
         List<Node> found = losses(member, s.kind == TaskSite.Kind.ASYNC);
         found.removeIf(BatchFailFast::foldedIntoOne);
+        if (noResults(call, found)) {
+          return; // side effects only: what finished stays done, and no result is thrown away
+        }
         for (Node loss : found.stream().limit(1).toList()) {
           String what = lossText(loss);
           a.report(
@@ -139,7 +143,12 @@ final class BatchFailFast {
     return null;
   }
 
-  /** {@code i < ids.length} or {@code i < ids.size()} gives {@code ids}. */
+  /**
+   * {@code i < ids.length} or {@code i < ids.size()} gives {@code ids}. A count that is not a
+   * collection's ({@code i < threadCount}) gives null: that loop splits one job into parts, one per
+   * thread, and a job in parts is all-or-nothing (HBase's buffer allocation); it is not a batch of
+   * like items.
+   */
   static String boundOf(Expression compare) {
     if (compare instanceof BinaryExpr b) {
       Expression bound = b.getRight();
@@ -152,8 +161,47 @@ final class BatchFailFast {
         return Syntax.shortText(m.getScope().get(), 40);
       }
     }
-    return "the loop's items";
+    return null;
   }
+
+  /**
+   * Whether the tasks return nothing and every losing read drops its value: {@code runAsync}, or
+   * futures declared {@code Future<?>}/{@code Future<Void>} read by a bare {@code f.get();} or
+   * {@code allOf(...).join();}. What such tasks did stays done when one fails (RocketMQ's exports,
+   * Tomcat's annotation scans); the loss is a report of the later failures, not finished results.
+   */
+  static boolean noResults(MethodCallExpr call, List<Node> reads) {
+    if (reads.isEmpty()) {
+      return false;
+    }
+    boolean runAsync = call.getNameAsString().equals("runAsync");
+    Node member = Syntax.member(call);
+    for (Node r : reads) {
+      if (!(r instanceof MethodCallExpr m)
+          || !(m.getParentNode().orElse(null) instanceof ExpressionStmt)) {
+        return false; // a method reference, or a read whose value is used
+      }
+      if (runAsync) {
+        continue;
+      }
+      Expression scope = m.getScope().orElseThrow();
+      String declared = scope instanceof NameExpr future ? Syntax.declarationText(future) : "";
+      boolean voidTyped =
+          scope instanceof NameExpr && !declared.contains("allOf(")
+              ? VOID_FUTURE.matcher(declared).lookingAt()
+              // allOf(...).join(): the futures' type shows only in a declared list of them
+              : member != null && VOID_FUTURES.matcher(member.toString()).find();
+      if (!voidTyped) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final java.util.regex.Pattern VOID_FUTURE =
+      java.util.regex.Pattern.compile("\\s*(Completable)?Future<(\\?|Void)>");
+  private static final java.util.regex.Pattern VOID_FUTURES =
+      java.util.regex.Pattern.compile("<(Completable)?Future<(\\?|Void)>>");
 
   /** Each element's failure becomes a value where the task is made: no loss to report. */
   static boolean handledAtSource(TaskSite s) {

@@ -274,16 +274,66 @@ final class LostInterrupt {
       return isWork(i.getThenStmt()) || i.getElseStmt().map(LostInterrupt::isWork).orElse(false);
     }
     if (st instanceof ReturnStmt r) {
-      // return fetch(): more work; return null or return count: the task just ends.
+      // return fetch(): more work; return null, return count or return count.get(): the task
+      // just ends.
       return r.getExpression()
-          .map(e -> !e.findAll(MethodCallExpr.class).isEmpty() || e instanceof MethodCallExpr)
+          .map(e -> e.findAll(MethodCallExpr.class).stream().anyMatch(m -> !getter(m)))
           .orElse(false);
     }
-    return !(st instanceof ExpressionStmt e
-        && e.getExpression() instanceof MethodCallExpr m
+    if (!(st instanceof ExpressionStmt e)) {
+      return true;
+    }
+    if (e.getExpression() instanceof AssignExpr a) {
+      // stopped = true, wrapper = null: recording that the task ends
+      return !(a.getValue().isLiteralExpr() || a.getValue().isNameExpr());
+    }
+    return !(e.getExpression() instanceof MethodCallExpr m
         && (logCall(m)
+            || CLEANUP_CALLS.contains(m.getNameAsString())
             || m.getNameAsString().equals("halt")
             || m.getNameAsString().equals("exit")));
+  }
+
+  /**
+   * Calls that release what a task held rather than do more of its work: after an interrupt is
+   * caught, a task that only does these before it ends has honoured the cancel (Drill's producer
+   * clearing its batch and counting down a latch in {@code finally}; Hadoop's writer clearing its
+   * queue).
+   */
+  static final Set<String> CLEANUP_CALLS =
+      Set.of(
+          "close",
+          "closeQuietly",
+          "clear",
+          "countDown",
+          "release",
+          "unlock",
+          "signal",
+          "signalAll",
+          "notify",
+          "notifyAll",
+          "set",
+          "lazySet",
+          "complete",
+          "completeExceptionally",
+          "cleanup",
+          "cleanUp",
+          "dispose",
+          "shutdown",
+          "shutdownNow",
+          "remove",
+          "decrementAndGet",
+          "incrementAndGet");
+
+  /** {@code x.get()}, {@code size()}, {@code getCount()}, {@code isDone()}: reads a value. */
+  private static boolean getter(MethodCallExpr m) {
+    String n = m.getNameAsString();
+    return m.getArguments().isEmpty()
+        && (n.equals("get")
+            || n.equals("size")
+            || n.equals("toString")
+            || (n.startsWith("get") && n.length() > 3 && Character.isUpperCase(n.charAt(3)))
+            || (n.startsWith("is") && n.length() > 2 && Character.isUpperCase(n.charAt(2))));
   }
 
   static boolean logCall(MethodCallExpr m) {
