@@ -84,7 +84,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *       {@code Notification Thread}, {@code Common-Cleaner}, {@code Attach Listener};
  *   <li>JFR threads ({@code JFR Recorder Thread}, {@code JFR Periodic Tasks}, ...);
  *   <li>JUnit's {@code junit-jupiter-timeout-watcher} and Surefire's {@code surefire-forkedjvm-*}
- *       threads.
+ *       threads;
+ *   <li>the threads {@link TestPostgres#shared()} started with the PostgreSQL server that the JVM's
+ *       tests share (recognised by id, as those alive after it started and not before).
  * </ul>
  *
  * Deliberately not on the list: {@code HttpClient-N-SelectorManager} and {@code
@@ -237,6 +239,10 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
     }
     if (thread.virtual()) {
       return false;
+    }
+    if (TestPostgres.sharedServerThread(thread.tid())) {
+      return true; // the PostgreSQL server shared by the JVM's tests, started by whichever came
+      // first
     }
     if (KNOWN_CARRIERS.contains(thread.tid())) {
       return true;

@@ -1,0 +1,124 @@
+package dev.fanout.translate.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fanout.testing.TestPostgres;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The shared token buckets, on a real PostgreSQL, with workers that share nothing else. */
+class TenantPermitsTest {
+  private Postgres db;
+  private TenantPermits permits;
+
+  @BeforeEach
+  void open() {
+    db = Postgres.open(TestPostgres.database(), 12);
+    permits = new TenantPermits(db);
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  @Test
+  void aBucketStartsEmptyAndNeverGrantsMoreThanItsBurst() throws Exception {
+    permits.define("acme", 10, 3);
+    TenantPermits.Grant first = permits.lease("acme", 100);
+    assertTrue(first.granted() <= 1, "starts empty: " + first);
+    Thread.sleep(1000); // 10 permits' worth of time; the bucket holds 3
+    TenantPermits.Grant later = permits.lease("acme", 100);
+    assertEquals(3, later.granted(), later.toString());
+    assertEquals(0, permits.lease("acme", 100).granted());
+  }
+
+  @Test
+  void aTenantWithNoRateIsAClearError() {
+    StoreException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StoreException.class, () -> permits.lease("nobody", 1));
+    assertTrue(e.getMessage().contains("nobody"), e.getMessage());
+  }
+
+  /** Something each worker calls for a permit. */
+  private interface Gate {
+    void acquire() throws InterruptedException;
+  }
+
+  /**
+   * Four workers, as four machines would run, each with four callers, for 3 seconds: the most
+   * permits they acquired together in any one-second window, and the total.
+   */
+  private static int[] run(List<Gate> workers) throws InterruptedException {
+    List<Long> times = Collections.synchronizedList(new ArrayList<>());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> threads = new ArrayList<>();
+    for (Gate gate : workers) {
+      for (int k = 0; k < 4; k++) {
+        threads.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        while (System.nanoTime() < end) {
+                          gate.acquire();
+                          times.add(System.nanoTime());
+                        }
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }));
+      }
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    List<Long> sorted = new ArrayList<>(times);
+    Collections.sort(sorted);
+    int most = 0;
+    for (int i = 0, j = 0; i < sorted.size(); i++) {
+      while (sorted.get(i) - sorted.get(j) >= TimeUnit.SECONDS.toNanos(1)) {
+        j++;
+      }
+      most = Math.max(most, i - j + 1);
+    }
+    return new int[] {most, sorted.size()};
+  }
+
+  @Test
+  void workersTogetherStayWithinRatePlusBurstInEverySecond() throws Exception {
+    double rate = 40;
+    int burst = 4;
+    permits.define("acme", rate, burst);
+    List<Gate> workers = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      workers.add(permits.limiter("acme", burst)::acquire);
+    }
+    int[] seen = run(workers);
+    assertTrue(seen[0] <= rate + burst, "most in one second: " + seen[0]);
+    // generous: a loaded machine may lose much of the rate to scheduling, but not nearly all of it
+    assertTrue(seen[1] >= rate, "acquired only " + seen[1] + " in 3 s");
+  }
+
+  /**
+   * The negative control: the same workers with a limiter each, sharing nothing, break the bound.
+   */
+  @Test
+  void workersWithUnsharedLimitersBreakTheBound() throws Exception {
+    double rate = 40;
+    int burst = 4;
+    List<Gate> workers = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      workers.add(dev.fanout.RateLimiter.perSecond(rate, burst)::acquire);
+    }
+    int[] seen = run(workers);
+    assertTrue(seen[0] > rate + burst, "most in one second: " + seen[0]);
+  }
+}
