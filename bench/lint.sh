@@ -156,6 +156,13 @@ fetch() { # g:a:v -> unpacked directory
 }
 
 "$root/fanout" lint --version >/dev/null # builds the CLI first if needed
+# Then a copy of that jar for every round, so that a rebuild meanwhile cannot change or break it;
+# run as ./fanout runs it (C1 only).
+# shellcheck source=scripts/find-jdk.sh
+. "$root/scripts/find-jdk.sh"
+jdk=$(find_jdk)
+cp "$root/cli/target/fanout.jar" "$out/fanout.jar"
+lint() { "$jdk/bin/java" -XX:TieredStopAtLevel=1 -jar "$out/fanout.jar" lint "$@"; }
 table="$out/summary.md" # read by bench/run.sh's report (BenchReport --lint) for docs/benchmarks.md
 {
   echo "From \`bench/lint.sh $rounds\` at \`$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)\`," \
@@ -179,7 +186,7 @@ for set in tuning review1 review2 review3 review4 review5 review6 heldout; do
     walls=()
     for ((r = 1; r <= rounds; r++)); do
       start=$(date +%s%N)
-      (cd "$dir" && "$root/fanout" lint . >"$out/$name.txt" 2>"$out/$name.err") || true
+      (cd "$dir" && lint . >"$out/$name.txt" 2>"$out/$name.err") || true
       walls+=($((($(date +%s%N) - start) / 1000000)))
       # fanout lint: N findings in F files (P parsed, S skipped) in T ms
       last=$(tail -1 "$out/$name.err")

@@ -10,13 +10,20 @@ CREATE TABLE runs (
   counts      text
 );
 
--- What the planning run decided every worker must use: languages, backend, format options (JSON).
+-- What the planning run decided every worker uses: languages, rates, retries, format options.
 -- No secret is ever written here (API keys stay in each worker's --tenant-keys file).
 CREATE TABLE plan (
   id       int PRIMARY KEY CHECK (id = 1),
   run      bigint NOT NULL,
-  settings text NOT NULL,
-  options  text NOT NULL
+  settings text NOT NULL,                          -- e.g. en>es|pseudo: workers must match it
+  rate     double precision NOT NULL DEFAULT 0,    -- requests a second per tenant; 0: none
+  source_lang text NOT NULL,
+  target_lang text NOT NULL,
+  front_matter_keys text NOT NULL,                 -- comma-separated
+  retries  int NOT NULL,
+  max_retry_after_ms bigint NOT NULL,
+  started  timestamptz NOT NULL DEFAULT now(),
+  planned  timestamptz                             -- null while planning: workers wait for more
 );
 
 -- Only grows; a claim takes the next value, and every write by a holder names the value it holds.

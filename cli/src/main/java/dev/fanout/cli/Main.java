@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
     description = "The three shapes of concurrent work: collect-all, fail-fast, pipeline.",
     subcommands = {
       TranslateCommand.class,
+      WorkerCommand.class,
+      StatusCommand.class,
+      ExportCommand.class,
       MemoryCommand.class,
       UpstreamCommand.class,
       SearchServerCommand.class,

@@ -1,11 +1,15 @@
 package dev.fanout.cli;
 
+import dev.fanout.translate.ClusterPlan;
+import dev.fanout.translate.Export;
 import dev.fanout.translate.Glossary;
 import dev.fanout.translate.JobOptions;
 import dev.fanout.translate.TranslateJob;
 import dev.fanout.translate.Translator;
 import dev.fanout.translate.backend.Backends;
 import dev.fanout.translate.format.Formats;
+import dev.fanout.translate.store.DocumentQueue;
+import dev.fanout.translate.store.Postgres;
 import dev.fanout.translate.store.StateStore;
 import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
@@ -142,9 +146,22 @@ public final class TranslateCommand implements Callable<Integer> {
       names = "--state",
       paramLabel = "PATH",
       description =
-          "The state store: a file path for SQLite (default OUT/.fanout/state.db). A database URL"
-              + " of any other kind is refused with a message saying what is accepted.")
+          "The state store: a file path for SQLite (default OUT/.fanout/state.db), or"
+              + " postgresql://USER@HOST:PORT/DB to share the batch with 'fanout worker' processes"
+              + " on any machine (the password from PGPASSWORD or ~/.pgpass); the outputs are"
+              + " written to --out when the whole batch is done.")
   String state;
+
+  @Option(
+      names = "--lease",
+      defaultValue = "30s",
+      converter = Durations.class,
+      paramLabel = "DURATION",
+      description =
+          "With a PostgreSQL --state: how long a claim holds a document unless renewed; if this"
+              + " process dies, other workers take its documents over after this (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration lease;
 
   @Option(
       names = "--glossary",
@@ -184,9 +201,10 @@ public final class TranslateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     JobOptions options;
+    JobOptions.Builder builder;
     Backends.Choice backendChoice;
     try {
-      options =
+      builder =
           JobOptions.builder(inputs, out, to)
               .from(from)
               .workers(workers)
@@ -201,8 +219,8 @@ public final class TranslateCommand implements Callable<Integer> {
               .frontMatterKeys(
                   frontMatterKeys == null
                       ? Formats.DEFAULT_FRONT_MATTER_KEYS
-                      : java.util.Set.copyOf(frontMatterKeys))
-              .build();
+                      : java.util.Set.copyOf(frontMatterKeys));
+      options = builder.build();
       if (pricePerMillion < 0 || Double.isNaN(pricePerMillion)) {
         throw new IllegalArgumentException("--price-per-million-chars must be 0 or more");
       }
@@ -215,6 +233,14 @@ public final class TranslateCommand implements Callable<Integer> {
     // anything else is said or started.
     if (dryRun) {
       return dryRun(options, backendChoice, err);
+    }
+    try {
+      if (StateStores.parse(state, out) instanceof StateStores.Postgres pg) {
+        return shared(pg.url(), builder.outputsInStore(true).build(), backendChoice, err);
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("fanout translate: " + e.getMessage());
+      return 1;
     }
     try (Translator translator = backendChoice.translator();
         StateStore store = StateStores.open(state, out)) {
@@ -252,6 +278,64 @@ public final class TranslateCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * {@code --state postgresql://...}: plans the batch into the database, works on it like any
+   * {@code fanout worker}, and, once the whole batch is done, exports its outputs to {@code --out}
+   * (docs/adr/0015).
+   */
+  private int shared(String url, JobOptions options, Backends.Choice choice, PrintWriter err) {
+    try (Postgres db = Postgres.open(url, options.workers() + 4);
+        Translator translator = choice.translator()) {
+      db.onWait(line -> err.println("fanout: " + line));
+      if (!quiet) {
+        err.println("backend: " + choice.reason());
+      }
+      ClusterPlan.Result plan;
+      try {
+        plan = ClusterPlan.plan(options, translator, db);
+      } catch (InterruptedException e) {
+        return 130;
+      }
+      if (!quiet) {
+        err.println(
+            String.format(
+                java.util.Locale.ROOT,
+                "planned into %s: %,d to translate, %,d already done, %,d input problems%s",
+                db,
+                plan.enqueued(),
+                plan.skipped(),
+                plan.problems(),
+                plan.notSelected() > 0
+                    ? String.format(java.util.Locale.ROOT, ", %,d not selected", plan.notSelected())
+                    : ""));
+      }
+      int status = SharedBatch.work(db, options, translator, lease, quiet, err);
+      DocumentQueue.Counts counts = new DocumentQueue(db).counts();
+      if (!counts.finished()) {
+        err.println(
+            "fanout translate: the batch is not finished ("
+                + SharedBatch.counts(db)
+                + "); when it is, write its outputs with: fanout export --state URL --out "
+                + out);
+        return status == 0 ? 130 : status;
+      }
+      Export.Result exported = Export.write(db, out);
+      if (!quiet) {
+        err.println(
+            String.format(
+                java.util.Locale.ROOT,
+                "exported %,d files and %,d JSON Lines records to %s",
+                exported.files(),
+                exported.records(),
+                out));
+      }
+      return counts.failed() > 0 ? 2 : status;
+    } catch (IOException | StoreException | IllegalArgumentException | IllegalStateException e) {
+      err.println("fanout translate: " + e.getMessage());
+      return 1;
+    }
+  }
+
   /** {@code --dry-run}: the estimate, printed; nothing sent, nothing written. */
   private int dryRun(JobOptions options, Backends.Choice backendChoice, PrintWriter err) {
     try (Translator translator = backendChoice.translator();
@@ -274,6 +358,24 @@ public final class TranslateCommand implements Callable<Integer> {
    */
   private static TranslateJob.Result runUntilDoneOrInterrupted(TranslateJob job, Progress progress)
       throws IOException {
+    return untilDoneOrInterrupted(
+        () ->
+            job.run(
+                progress == null ? null : progress::tick,
+                progress == null ? Duration.ofSeconds(1) : progress.period()));
+  }
+
+  /** Work that may fail to write its outputs. */
+  @FunctionalInterface
+  interface Run<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} on this thread; SIGINT/SIGTERM interrupts it, and the shutdown hook holds the
+   * JVM until it has returned (so that what it decided is recorded).
+   */
+  static <T> T untilDoneOrInterrupted(Run<T> work) throws IOException {
     Thread main = Thread.currentThread();
     java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
     Thread hook =
@@ -289,9 +391,7 @@ public final class TranslateCommand implements Callable<Integer> {
             "fanout-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return job.run(
-          progress == null ? null : progress::tick,
-          progress == null ? Duration.ofSeconds(1) : progress.period());
+      return work.run();
     } finally {
       recorded.countDown();
       try {

@@ -124,8 +124,8 @@ class MemoryCommandTest {
         cli("memory", "import", dir.resolve("none.tmx").toString(), "--to", "es", "--out", "o"),
         "no such file");
     assertOneLine(
-        cli("memory", "export", "--tmx", "x.tmx", "--state", "postgresql://u@h/db"),
-        "not supported yet");
+        cli("memory", "export", "--tmx", "x.tmx", "--state", "postgresql://u@127.0.0.1:1/db"),
+        "cannot connect to postgresql://u@127.0.0.1:1/db");
     Path nowhere = dir.resolve("nowhere");
     assertOneLine(
         cli("memory", "export", "--tmx", "x.tmx", "--out", nowhere.toString()),

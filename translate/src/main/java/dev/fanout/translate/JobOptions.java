@@ -33,6 +33,9 @@ import java.util.Set;
  * @param glossary terms kept as they are, and terms with a required translation
  * @param reportPage where to write the HTML report page (a file ending in {@code .html} or {@code
  *     .htm}), or null for none; the JSON report is written all the same
+ * @param outputsInStore whether translations are kept in the state store rather than written under
+ *     {@code out}: so it is for workers on many machines (docs/adr/0015), whose outputs {@code
+ *     fanout export} writes; such a worker may have no inputs (it takes documents from the store)
  */
 public record JobOptions(
     List<Path> inputs,
@@ -51,7 +54,8 @@ public record JobOptions(
     int maxSegment,
     Set<String> frontMatterKeys,
     Glossary glossary,
-    Path reportPage) {
+    Path reportPage,
+    boolean outputsInStore) {
 
   /** Checks the values. */
   public JobOptions {
@@ -62,7 +66,7 @@ public record JobOptions(
     tenantKeys = Map.copyOf(tenantKeys);
     frontMatterKeys = Set.copyOf(frontMatterKeys);
     Objects.requireNonNull(glossary, "glossary");
-    if (inputs.isEmpty()) {
+    if (inputs.isEmpty() && !outputsInStore) {
       throw new IllegalArgumentException("no inputs: give at least one file or directory");
     }
     if (from.equals(to)) {
@@ -151,6 +155,7 @@ public record JobOptions(
     private int maxSegment = Segmenter.DEFAULT_MAX;
     private Set<String> frontMatterKeys = Formats.DEFAULT_FRONT_MATTER_KEYS;
     private Glossary glossary = Glossary.NONE;
+    private boolean outputsInStore;
 
     Builder(List<Path> inputs, Path out, String to) {
       this.inputs = inputs;
@@ -242,6 +247,15 @@ public record JobOptions(
       return this;
     }
 
+    /**
+     * Keep translations in the state store, for {@code fanout export} to write, instead of writing
+     * them under the output directory (workers on many machines; default false).
+     */
+    public Builder outputsInStore(boolean v) {
+      outputsInStore = v;
+      return this;
+    }
+
     /** The options. */
     public JobOptions build() {
       boolean page = report != null && isPage(report);
@@ -262,7 +276,8 @@ public record JobOptions(
           maxSegment,
           frontMatterKeys,
           glossary,
-          page ? report : null);
+          page ? report : null,
+          outputsInStore);
     }
   }
 }

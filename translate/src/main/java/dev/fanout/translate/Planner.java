@@ -63,7 +63,7 @@ final class Planner {
     return prior.status() == StateStore.Status.DONE
         && hash.equals(prior.inputHash())
         && settings.settings(d.tenant()).equals(prior.settings())
-        && (d.jsonl() ? prior.translation() != null : outputExists(d));
+        && (d.jsonl() || options.outputsInStore() ? prior.translation() != null : outputExists(d));
   }
 
   private JsonlOutputs.Slot slot(InputItem.Document d) throws InterruptedException {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -91,7 +92,17 @@ final class Sender implements Task<Sender.Work, String> {
   private final TranslateJob.Counters counters;
   private final RunSettings settings;
   private final Memory memory;
-  private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
+  private final Map<String, Permits> limiters = new ConcurrentHashMap<>();
+  private final Function<String, Permits> newLimiter;
+
+  /**
+   * Where a request waits for its tenant's rate: a {@link RateLimiter}, or one shared by machines.
+   */
+  @FunctionalInterface
+  interface Permits {
+    /** Waits for one request's permit. */
+    void acquire() throws InterruptedException;
+  }
 
   Sender(
       JobOptions options,
@@ -99,11 +110,27 @@ final class Sender implements Task<Sender.Work, String> {
       RunSettings settings,
       TranslateJob.Counters counters,
       Memory memory) {
+    this(options, translator, settings, counters, memory, null);
+  }
+
+  /**
+   * A sender whose tenants' rates come from {@code limiters} (one per tenant, asked once), or, when
+   * null, from a {@link RateLimiter} of {@link JobOptions#ratePerTenant()} each.
+   */
+  Sender(
+      JobOptions options,
+      Translator translator,
+      RunSettings settings,
+      TranslateJob.Counters counters,
+      Memory memory,
+      Function<String, Permits> limiters) {
     this.options = options;
     this.translator = translator;
     this.settings = settings;
     this.counters = counters;
     this.memory = memory;
+    this.newLimiter =
+        limiters != null ? limiters : t -> RateLimiter.perSecond(options.ratePerTenant())::acquire;
   }
 
   @Override
@@ -114,7 +141,7 @@ final class Sender implements Task<Sender.Work, String> {
       w.answers = new String[w.extraction.units().size()];
     }
     String key = options.keyFor(d.tenant());
-    RateLimiter limiter = limiterFor(d.tenant());
+    Permits limiter = limiterFor(d.tenant());
     List<Unit> units = w.extraction.units();
     for (int i = 0; i < units.size(); i++) {
       if (w.answers[i] == null) {
@@ -138,7 +165,7 @@ final class Sender implements Task<Sender.Work, String> {
     w.warnings = List.copyOf(warnings);
     w.extraction = null;
     w.answers = null;
-    if (d.jsonl()) {
+    if (d.jsonl() || options.outputsInStore()) {
       return out.text();
     }
     Path target = SafePaths.resolveInside(options.out(), d.output());
@@ -147,7 +174,7 @@ final class Sender implements Task<Sender.Work, String> {
   }
 
   /** One unit: from the memory, or sent and checked, then remembered. */
-  private String unit(Work w, int index, Unit u, String key, RateLimiter limiter) throws Exception {
+  private String unit(Work w, int index, Unit u, String key, Permits limiter) throws Exception {
     String human = fits(u, memory.human(u));
     if (human != null) {
       return fromMemory(w, u, human);
@@ -223,8 +250,7 @@ final class Sender implements Task<Sender.Work, String> {
    * maxSegment} characters; the answers joined. Progress is kept in {@code w}, so a retry sends
    * only what did not come back.
    */
-  private String requests(
-      Work w, int index, Unit u, boolean inPieces, String key, RateLimiter limiter)
+  private String requests(Work w, int index, Unit u, boolean inPieces, String key, Permits limiter)
       throws Exception {
     if (w.partialUnit != index || w.partialInPieces != inPieces) {
       w.partialUnit = index;
@@ -300,8 +326,7 @@ final class Sender implements Task<Sender.Work, String> {
 
   /** One request: its surrounding whitespace stays, its body is sent (a blank one is not). */
   private String translate(
-      Work w, String piece, String key, RateLimiter limiter, Supplier<String> where)
-      throws Exception {
+      Work w, String piece, String key, Permits limiter, Supplier<String> where) throws Exception {
     int[] body = body(piece);
     int a = body[0];
     int b = body[1];
@@ -328,10 +353,10 @@ final class Sender implements Task<Sender.Work, String> {
     return piece.substring(0, a) + answer + piece.substring(b);
   }
 
-  private RateLimiter limiterFor(String tenant) {
+  private Permits limiterFor(String tenant) {
     if (options.ratePerTenant() <= 0) {
       return null;
     }
-    return limiters.computeIfAbsent(tenant, t -> RateLimiter.perSecond(options.ratePerTenant()));
+    return limiters.computeIfAbsent(tenant, newLimiter);
   }
 }

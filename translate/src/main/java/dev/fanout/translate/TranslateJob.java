@@ -279,10 +279,42 @@ public final class TranslateJob {
    *     dev.fanout.translate.store.StateStores#open}), held by this job alone while it runs
    */
   public TranslateJob(JobOptions options, Translator translator, StateStore store) {
+    this(options, translator, store, null, null);
+  }
+
+  /**
+   * Where a job's documents come from when not from its inputs: a feeder hands each document to
+   * send to the batch (and anything decided without sending to the recorder), then closes the
+   * channel; it never throws (a failure closes the channel with it). Workers on many machines feed
+   * from a shared queue ({@link ClusterWorker}).
+   */
+  interface Feeder {
+    /** Feeds {@code work} until there is nothing more, or the run stops. */
+    void feed(Recorder recorder, Channel<Sender.Work> work);
+
+    /** {@return the number of items expected, for the progress display; -1 when unknown} */
+    long expected();
+  }
+
+  private final Feeder feeder;
+  private final java.util.function.Function<String, Sender.Permits> limiters;
+
+  /**
+   * A job fed by {@code feeder} instead of its inputs (when not null), whose tenants' rates come
+   * from {@code limiters} (when not null; else a {@link dev.fanout.RateLimiter} per tenant).
+   */
+  TranslateJob(
+      JobOptions options,
+      Translator translator,
+      StateStore store,
+      Feeder feeder,
+      java.util.function.Function<String, Sender.Permits> limiters) {
     this.options = options;
     this.translator = translator;
     this.store = store;
     this.settings = new RunSettings(options, translator);
+    this.feeder = feeder;
+    this.limiters = limiters;
   }
 
   /** The live counters (for a progress display on another thread). */
@@ -322,7 +354,11 @@ public final class TranslateJob {
           });
       group.fork(
           () -> {
-            countInputs();
+            if (feeder != null) {
+              counters.expected = feeder.expected();
+            } else {
+              countInputs();
+            }
             return null;
           });
       if (progress != null) {
@@ -340,7 +376,11 @@ public final class TranslateJob {
       group.fork(
           () -> {
             try {
-              plan(inputs, planner, recorder, work);
+              if (feeder != null) {
+                feeder.feed(recorder, work);
+              } else {
+                plan(inputs, planner, recorder, work);
+              }
             } finally {
               planned.countDown();
             }
@@ -361,7 +401,9 @@ public final class TranslateJob {
                     counters.retries.increment();
                   }
                 })
-            .run(new Sender(options, translator, settings, counters, memory), recorder::record);
+            .run(
+                new Sender(options, translator, settings, counters, memory, limiters),
+                recorder::record);
       } catch (ChannelClosedException e) {
         failure = asRuntime(e.getCause()); // planning failed (the state store, most likely)
       } catch (RuntimeException e) {

@@ -162,7 +162,8 @@ class ReportPageTest {
                     1000,
                     dev.fanout.translate.format.Formats.DEFAULT_FRONT_MATTER_KEYS,
                     Glossary.NONE,
-                    dir.resolve("page.txt")));
+                    dir.resolve("page.txt"),
+                    false));
     assertTrue(e.getMessage().contains(".html"), e.getMessage());
   }
 

@@ -93,9 +93,17 @@ public final class Postgres implements AutoCloseable {
     config.setSchema(SCHEMA);
     config.setPoolName("fanout-postgres");
     config.setConnectionTimeout(10_000);
-    // Start even when the database is down: transaction() waits for it like any other outage.
-    config.setInitializationFailTimeout(-1);
-    HikariDataSource pool = new HikariDataSource(config);
+    // A database that cannot be reached at the start is a clear error at once; one that goes away
+    // later is waited out by transaction().
+    config.setInitializationFailTimeout(1);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new StoreException(
+          "cannot connect to " + shown + ": " + firstLine(cause.getMessage()), e);
+    }
     Postgres db = new Postgres(jdbc, shown, credentials, pool);
     try {
       db.migrate();

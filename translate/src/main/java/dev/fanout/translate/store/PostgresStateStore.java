@@ -290,6 +290,46 @@ public final class PostgresStateStore implements StateStore {
         });
   }
 
+  /**
+   * One done document's output, for an export.
+   *
+   * @param output its output path, or its JSON Lines output file's name
+   * @param format how it was taken apart, as the job recorded it
+   * @param id its id (JSON Lines), or null
+   * @param tenant its tenant
+   * @param text its translation
+   */
+  public record Output(String output, String format, String id, String tenant, String text) {}
+
+  /**
+   * Streams every done document with a translation, ordered by output, then line (in byte order, as
+   * SQLite sorts, whatever the database's locale).
+   */
+  public void outputs(Consumer<Output> each) {
+    db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT output, format, id, tenant, translation FROM documents"
+                      + " WHERE status = 'done' AND translation IS NOT NULL"
+                      + " ORDER BY output COLLATE \"C\", line, key COLLATE \"C\"")) {
+            ps.setFetchSize(500); // a cursor: the batch may be large (needs the transaction)
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                each.accept(
+                    new Output(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5)));
+              }
+            }
+          }
+          return null;
+        });
+  }
+
   private boolean exists(String sql, String... args) {
     return db.transaction(
         c -> {

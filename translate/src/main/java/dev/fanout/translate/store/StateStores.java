@@ -7,9 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Opens the state store that {@code --state} names: a file path (a SQLite store, the default {@code
- * OUT/.fanout/state.db}), or, once supported, a database URL. Anything else is refused with a
- * message that says what is accepted, rather than becoming a file in a directory named after the
- * URL's scheme.
+ * OUT/.fanout/state.db}), or a PostgreSQL URL. Anything else is refused with a message that says
+ * what is accepted, rather than becoming a file in a directory named after the URL's scheme.
  */
 public final class StateStores {
   private StateStores() {}
@@ -25,7 +24,7 @@ public final class StateStores {
   public record SqliteFile(Path file) implements Location {}
 
   /**
-   * A PostgreSQL database, for workers on many machines (issue 15; not supported yet).
+   * A PostgreSQL database, shared by workers on many machines (docs/adr/0015).
    *
    * @param url the URL as given, never logged with a password
    */
@@ -81,7 +80,7 @@ public final class StateStores {
             + ": unknown scheme '"
             + scheme
             + ":'; give a file path for a SQLite store (the default is OUT/.fanout/state.db),"
-            + " or postgresql://USER@HOST:PORT/DB once PostgreSQL stores are supported");
+            + " or postgresql://USER@HOST:PORT/DB for a PostgreSQL one");
   }
 
   /**
@@ -95,12 +94,7 @@ public final class StateStores {
   public static StateStore open(String value, Path out) {
     return switch (parse(value, out)) {
       case SqliteFile f -> SqliteStateStore.open(f.file());
-      case Postgres p ->
-          throw new IllegalArgumentException(
-              "--state "
-                  + redact(p.url())
-                  + ": PostgreSQL state stores are not supported yet; give a file path for a"
-                  + " SQLite store (the default is OUT/.fanout/state.db)");
+      case Postgres p -> PostgresStateStore.open(p.url());
     };
   }
 

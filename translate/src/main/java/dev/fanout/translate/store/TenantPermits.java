@@ -79,13 +79,15 @@ public final class TenantPermits {
     return db.transaction(
         c -> {
           // The CTE locks the row and reads it as refilled by the database's clock; the UPDATE
-          // takes what was granted. Elapsed time is never negative, even if the clock steps back.
+          // takes what was granted. The stamp never moves back (a lease that waited for the row
+          // lock may have read the clock before the holder's stamp), so no time is credited twice.
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "WITH cur AS (SELECT tenant, rate, clock_timestamp() AS at,"
+                  "WITH now AS (SELECT clock_timestamp() AS at),"
+                      + " cur AS (SELECT tenant, rate, greatest(stamp, now.at) AS at,"
                       + " least(burst, tokens + rate * greatest(0,"
-                      + " extract(epoch FROM clock_timestamp() - stamp))) AS avail"
-                      + " FROM tenant_rates WHERE tenant = ? FOR UPDATE),"
+                      + " extract(epoch FROM now.at - stamp))) AS avail"
+                      + " FROM tenant_rates, now WHERE tenant = ? FOR UPDATE OF tenant_rates),"
                       + " g AS (SELECT tenant, rate, at, avail,"
                       + " least(floor(avail), ?)::int AS granted FROM cur)"
                       + " UPDATE tenant_rates t SET tokens = g.avail - g.granted, stamp = g.at,"
@@ -105,12 +107,13 @@ public final class TenantPermits {
   }
 
   /**
-   * How long after asking for a permit a worker may still use it: {@code 0.9 / rate} seconds, at
-   * most one second. Using it later could let the requests of one second exceed {@code rate +
-   * burst}.
+   * How long after asking for a permit a worker may still use it: {@code 0.25 / rate} seconds, at
+   * most a quarter of a second. Using it later could let the requests of one second exceed {@code
+   * rate + burst}; the margin left (three quarters of one request's interval) absorbs requests
+   * arriving closer together than they were sent.
    */
   public static long validity(double rate) {
-    return (long) Math.min(TimeUnit.SECONDS.toNanos(1), 0.9e9 / rate);
+    return (long) Math.min(TimeUnit.MILLISECONDS.toNanos(250), 0.25e9 / rate);
   }
 
   /**

@@ -47,6 +47,50 @@ class TenantPermitsTest {
     assertTrue(e.getMessage().contains("nobody"), e.getMessage());
   }
 
+  /**
+   * Many leases at once, queuing on the bucket's row lock: what they are granted in all never
+   * exceeds the burst plus the rate over the database's time (a lease that read the clock before it
+   * waited for the lock must not move the bucket's stamp back and be credited that time twice).
+   */
+  @Test
+  void leasesQueuedOnTheRowLockAreNotCreditedTheSameTimeTwice() throws Exception {
+    double rate = 200;
+    int burst = 5;
+    permits.define("acme", rate, burst);
+    java.util.concurrent.atomic.AtomicLong granted = new java.util.concurrent.atomic.AtomicLong();
+    double start = dbSeconds();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (System.nanoTime() < end) {
+                      granted.addAndGet(permits.lease("acme", burst).granted());
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    double elapsed = dbSeconds() - start;
+    assertTrue(
+        granted.get() <= burst + rate * elapsed,
+        granted.get() + " granted in " + elapsed + " s of the database's time");
+  }
+
+  private double dbSeconds() {
+    return db.transaction(
+        c -> {
+          try (var s = c.createStatement();
+              var rs = s.executeQuery("SELECT extract(epoch FROM clock_timestamp())")) {
+            rs.next();
+            return rs.getDouble(1);
+          }
+        });
+  }
+
   /** Something each worker calls for a permit. */
   private interface Gate {
     void acquire() throws InterruptedException;

@@ -1,0 +1,63 @@
+package dev.fanout.cli;
+
+import dev.fanout.translate.Export;
+import dev.fanout.translate.store.Postgres;
+import dev.fanout.translate.store.StateStores;
+import dev.fanout.translate.store.StoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout export}: writes a shared batch's outputs. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Writes the translated documents of a batch shared through PostgreSQL under --out: the same"
+          + " bytes a run on one machine writes for the same inputs. Documents not done yet (or"
+          + " failed) have no output; run it again when the batch is done.",
+      "",
+      "Exit status: 0, or 1 when the database cannot be read or an output cannot be written."
+    })
+public final class ExportCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--state",
+      required = true,
+      paramLabel = "URL",
+      description = "The batch's database: postgresql://USER@HOST:PORT/DB or a JDBC URL.")
+  String state;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+  Path out;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!(StateStores.parse(state, out) instanceof StateStores.Postgres pg)) {
+      err.println("fanout export: --state must be a PostgreSQL URL (postgresql://USER@HOST/DB)");
+      return 1;
+    }
+    try (Postgres db = Postgres.open(pg.url(), 2)) {
+      err.println("batch: " + SharedBatch.counts(db));
+      Export.Result r = Export.write(db, out);
+      err.println(
+          String.format(
+              Locale.ROOT,
+              "exported %,d files and %,d JSON Lines records to %s",
+              r.files(),
+              r.records(),
+              out));
+      return 0;
+    } catch (IOException | StoreException | IllegalArgumentException e) {
+      err.println("fanout export: " + e.getMessage());
+      return 1;
+    }
+  }
+}

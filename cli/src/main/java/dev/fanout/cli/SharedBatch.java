@@ -1,0 +1,102 @@
+package dev.fanout.cli;
+
+import dev.fanout.translate.ClusterWorker;
+import dev.fanout.translate.JobOptions;
+import dev.fanout.translate.Translator;
+import dev.fanout.translate.store.DocumentQueue;
+import dev.fanout.translate.store.Postgres;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What {@code translate --state postgresql://...} and {@code worker} share: running this process's
+ * worker on a batch in PostgreSQL (docs/adr/0015), with progress, a summary and SIGTERM handled.
+ */
+final class SharedBatch {
+  private SharedBatch() {}
+
+  /** This process's worker id: host, pid and a random part (a restarted process is a new one). */
+  static String workerId() {
+    byte[] r = new byte[3];
+    ThreadLocalRandom.current().nextBytes(r);
+    return hostName() + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(r);
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /**
+   * Works on the batch until it is done (or SIGTERM: what is held is recorded or handed back).
+   *
+   * @return the exit status: 0 (also after SIGTERM), 2 when documents this worker sent failed
+   */
+  static int work(
+      Postgres db,
+      JobOptions options,
+      Translator translator,
+      Duration lease,
+      boolean quiet,
+      PrintWriter err)
+      throws IOException {
+    {
+      String id = workerId();
+      if (!quiet) {
+        err.println("worker " + id + " on " + db);
+      }
+      db.onWait(line -> err.println("fanout: " + line));
+      ClusterWorker worker = new ClusterWorker(options, translator, db, id, lease);
+      if (!quiet) {
+        worker.onLog(line -> err.println("fanout: " + line));
+      }
+      Progress progress = quiet ? null : new Progress(worker.counters(), err);
+      ClusterWorker.Result r =
+          TranslateCommand.untilDoneOrInterrupted(
+              () ->
+                  worker.run(
+                      progress == null ? null : progress::tick,
+                      progress == null ? Duration.ofSeconds(1) : progress.period()));
+      if (progress != null) {
+        progress.done();
+        Summary.print(r.job(), err);
+        if (r.rescued() > 0 || r.refused() > 0) {
+          err.println(
+              String.format(
+                  Locale.ROOT,
+                  "shared batch: %,d documents taken over from workers whose lease ran out"
+                      + " (their calls may have been paid twice), %,d outcomes refused because"
+                      + " another worker took the document over",
+                  r.rescued(),
+                  r.refused()));
+        }
+      }
+      if (r.job().interrupted()) {
+        Thread.interrupted();
+        return 0; // stopped on request: what was held is recorded or handed back
+      }
+      return r.job().failed() > 0 ? 2 : 0;
+    }
+  }
+
+  /** {@return a one-line account of the batch: pending, held, done, failed, taken over} */
+  static String counts(Postgres db) {
+    DocumentQueue.Counts c = new DocumentQueue(db).counts();
+    return String.format(
+        Locale.ROOT,
+        "%,d pending, %,d held by workers, %,d done, %,d failed, %,d taken over after a lease ran"
+            + " out",
+        c.pending(),
+        c.running(),
+        c.done(),
+        c.failed(),
+        c.rescues());
+  }
+}

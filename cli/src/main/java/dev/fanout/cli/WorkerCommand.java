@@ -1,0 +1,190 @@
+package dev.fanout.cli;
+
+import dev.fanout.translate.Glossary;
+import dev.fanout.translate.JobOptions;
+import dev.fanout.translate.Translator;
+import dev.fanout.translate.backend.Backends;
+import dev.fanout.translate.store.BatchPlan;
+import dev.fanout.translate.store.Postgres;
+import dev.fanout.translate.store.StateStores;
+import dev.fanout.translate.store.StoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fanout worker}: one more worker on a batch shared through PostgreSQL. */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Joins a batch that 'fanout translate --state postgresql://...' planned: claims documents,"
+          + " translates them under each tenant's rate shared by every worker, and records each"
+          + " outcome. Run as many as you like, on as many machines; each ends when the batch is"
+          + " done. SIGTERM: what it holds is recorded or handed back, and it exits 0.",
+      "",
+      "Languages, rates, retries and front-matter keys come from the batch; the backend and the"
+          + " API keys are this worker's own (they never go to the database).",
+      "",
+      "Exit status: 0 done (or stopped), 2 documents this worker sent failed, 1 usage or fatal"
+          + " error."
+    })
+public final class WorkerCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--state",
+      required = true,
+      paramLabel = "URL",
+      description =
+          "The batch's database: postgresql://USER@HOST:PORT/DB or a JDBC URL; the password from"
+              + " PGPASSWORD or ~/.pgpass.")
+  String state;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "8",
+      paramLabel = "N",
+      description = "Documents in flight at once in this worker (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(
+      names = "--backend",
+      defaultValue = "auto",
+      paramLabel = "NAME",
+      description = "auto, apertium, libretranslate or pseudo: the same as the batch's.")
+  String backend;
+
+  @Option(names = "--url", paramLabel = "URL", description = "The backend's server.")
+  URI url;
+
+  @Option(
+      names = "--api-key",
+      paramLabel = "KEY",
+      description = "API key for tenants without their own (or set FANOUT_API_KEY). Never logged.")
+  String apiKey;
+
+  @Option(
+      names = "--tenant-keys",
+      paramLabel = "FILE",
+      description = "Lines 'tenant=key': each tenant's own API key.")
+  Path tenantKeys;
+
+  @Option(
+      names = "--glossary",
+      paramLabel = "FILE",
+      description =
+          "The batch's glossary, if it had one (its kept terms are part of its settings).")
+  Path glossary;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description = "Write this worker's report here (JSON, or HTML for .html); default none.")
+  Path report;
+
+  @Option(
+      names = "--lease",
+      defaultValue = "30s",
+      converter = Durations.class,
+      paramLabel = "DURATION",
+      description =
+          "How long a claim holds a document unless renewed; a worker that dies loses its"
+              + " documents to others after this (default: ${DEFAULT-VALUE}).")
+  Duration lease;
+
+  @Option(names = "--quiet", description = "No progress and no summary; errors only.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!(StateStores.parse(state, Path.of(".")) instanceof StateStores.Postgres pg)) {
+      err.println("fanout worker: --state must be a PostgreSQL URL (postgresql://USER@HOST/DB)");
+      return 1;
+    }
+    if (workers < 1 || lease.toMillis() < 100) {
+      err.println("fanout worker: --workers must be at least 1 and --lease at least 100ms");
+      return 1;
+    }
+    Path scratch = null;
+    try (Postgres db = Postgres.open(pg.url(), workers + 4)) {
+      BatchPlan.Settings plan = awaitPlan(db, err);
+      if (plan == null) {
+        return 0; // interrupted while waiting
+      }
+      scratch = Files.createTempDirectory("fanout-worker");
+      JobOptions options =
+          JobOptions.builder(List.of(), scratch, plan.to())
+              .from(plan.from())
+              .workers(workers)
+              .ratePerTenant(plan.rate())
+              .retries(plan.retries())
+              .maxServerDelay(plan.maxRetryAfter())
+              .frontMatterKeys(plan.frontMatterKeys())
+              .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
+              .tenantKeys(
+                  tenantKeys == null ? Map.of() : TranslateCommand.readTenantKeys(tenantKeys))
+              .glossary(glossary == null ? Glossary.NONE : Glossary.read(glossary))
+              .report(report)
+              .outputsInStore(true)
+              .build();
+      Backends.Choice choice = Backends.choose(backend, url, options.from(), options.to());
+      try (Translator translator = choice.translator()) {
+        if (!quiet) {
+          err.println("backend: " + choice.reason());
+        }
+        return SharedBatch.work(db, options, translator, lease, quiet, err);
+      }
+    } catch (IllegalArgumentException | TranslateCommand.UsageException e) {
+      err.println("fanout worker: " + e.getMessage());
+      return 1;
+    } catch (IOException | StoreException | IllegalStateException e) {
+      err.println("fanout worker: " + e.getMessage());
+      return 1;
+    } finally {
+      deleteQuietly(scratch);
+    }
+  }
+
+  /** The batch's settings, waiting (and saying so) until one is planned; null if interrupted. */
+  private BatchPlan.Settings awaitPlan(Postgres db, PrintWriter err) {
+    boolean said = false;
+    while (true) {
+      Optional<BatchPlan.Settings> plan = new BatchPlan(db).settings();
+      if (plan.isPresent()) {
+        return plan.get();
+      }
+      if (!said && !quiet) {
+        err.println("fanout worker: no batch is planned in " + db + " yet; waiting for one");
+        said = true;
+      }
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return null;
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: the system cleans it up
+    }
+  }
+}
