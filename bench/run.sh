@@ -183,6 +183,9 @@ lint=()
 if [ -f "$bench/target/lint/summary.md" ]; then
   lint=(--lint "$bench/target/lint/summary.md") # bench/lint.sh's last run, dated in its text
 fi
+if [ -f "$bench/target/scale/summary.md" ]; then
+  lint+=(--scale "$bench/target/scale/summary.md") # bench/scale.sh's last run, likewise
+fi
 revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 "$jdk/bin/java" -Djava.awt.headless=true -cp "$jar" dev.fanout.bench.report.BenchReport \
   --command "$command_line" --revision "$revision" --load "${out%.json}.load" "${go_out[@]}" \

@@ -47,6 +47,7 @@ CREATE TABLE documents (
   lease_until  timestamptz,                        -- ... until then, unless renewed
   fence        bigint NOT NULL DEFAULT 0,          -- the claim that holds or last held it
   available_at timestamptz NOT NULL DEFAULT now(), -- pending: not claimable before
+  claimed_at   timestamptz,                        -- the last claim
   claims       int NOT NULL DEFAULT 0,             -- claims made of it
   rescues      int NOT NULL DEFAULT 0,             -- claims that took it from an expired lease
   attempts     int NOT NULL DEFAULT 0,

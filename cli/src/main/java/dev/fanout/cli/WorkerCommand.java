@@ -8,6 +8,7 @@ import dev.fanout.translate.store.BatchPlan;
 import dev.fanout.translate.store.Postgres;
 import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
+import dev.fanout.translate.store.Workers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -160,20 +161,20 @@ public final class WorkerCommand implements Callable<Integer> {
   /** The batch's settings, waiting (and saying so) until one is planned; null if interrupted. */
   private BatchPlan.Settings awaitPlan(Postgres db, PrintWriter err) {
     boolean said = false;
-    while (true) {
-      Optional<BatchPlan.Settings> plan = new BatchPlan(db).settings();
-      if (plan.isPresent()) {
-        return plan.get();
+    try (Workers.Signal signal = new Workers(db).signal()) {
+      while (true) {
+        Optional<BatchPlan.Settings> plan = new BatchPlan(db).settings();
+        if (plan.isPresent()) {
+          return plan.get();
+        }
+        if (!said && !quiet) {
+          err.println("fanout worker: no batch is planned in " + db + " yet; waiting for one");
+          said = true;
+        }
+        signal.await(Duration.ofSeconds(1)); // planning notifies; a lost notice costs a second
       }
-      if (!said && !quiet) {
-        err.println("fanout worker: no batch is planned in " + db + " yet; waiting for one");
-        said = true;
-      }
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        return null;
-      }
+    } catch (InterruptedException e) {
+      return null;
     }
   }
 

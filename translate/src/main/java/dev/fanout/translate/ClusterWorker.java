@@ -52,6 +52,34 @@ public final class ClusterWorker {
   private final Workers workers;
   private final BatchPlan plan;
   private final Map<String, Long> held = new ConcurrentHashMap<>(); // key -> fence
+  private final Map<String, Long> claimedAt = new ConcurrentHashMap<>(); // key -> nanoTime
+
+  /** Claim-to-start times of the first {@value #MAX_WAITS} documents, for the percentiles. */
+  private final LongList claimWaits = new LongList();
+
+  private static final int MAX_WAITS = 1_000_000;
+
+  /** A growable list of longs (8 bytes each, not a boxed Long). */
+  private static final class LongList {
+    private long[] values = new long[1024];
+    private int size;
+
+    void add(long v) {
+      if (size == values.length) {
+        values = java.util.Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    int size() {
+      return size;
+    }
+
+    long[] toArray() {
+      return values;
+    }
+  }
+
   private final Semaphore room;
   private final AtomicLong rescued = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
@@ -103,8 +131,17 @@ public final class ClusterWorker {
    * @param job the run, as on one machine (counts, report)
    * @param rescued documents it took over from a holder whose lease ran out
    * @param refused outcomes it could not record because a newer claim held their document
+   * @param roundTrips round trips this process made to the database ({@link Postgres#roundTrips})
+   * @param claimToStartP50 the median time from claiming a document to starting on it
+   * @param claimToStartP99 the 99th percentile of that time
    */
-  public record Result(TranslateJob.Result job, long rescued, long refused) {}
+  public record Result(
+      TranslateJob.Result job,
+      long rescued,
+      long refused,
+      long roundTrips,
+      Duration claimToStartP50,
+      Duration claimToStartP99) {}
 
   /**
    * Works until the batch is done, or until interrupted.
@@ -129,7 +166,22 @@ public final class ClusterWorker {
       }
       unregister();
     }
-    return new Result(result, rescued.get(), refused.get());
+    long[] waits;
+    synchronized (claimWaits) {
+      waits = java.util.Arrays.copyOf(claimWaits.toArray(), claimWaits.size());
+    }
+    java.util.Arrays.sort(waits);
+    return new Result(
+        result,
+        rescued.get(),
+        refused.get(),
+        db.roundTrips(),
+        Duration.ofNanos(percentile(waits, 0.50)),
+        Duration.ofNanos(percentile(waits, 0.99)));
+  }
+
+  private static long percentile(long[] sorted, double q) {
+    return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, q * sorted.length)];
   }
 
   /** The live counters of this worker's run (for a progress display on another thread). */
@@ -228,6 +280,19 @@ public final class ClusterWorker {
     }
 
     @Override
+    public void started(Sender.Work work) {
+      Long at = claimedAt.remove(work.plan().doc().key());
+      if (at != null) {
+        long wait = System.nanoTime() - at;
+        synchronized (claimWaits) {
+          if (claimWaits.size() < MAX_WAITS) {
+            claimWaits.add(wait);
+          }
+        }
+      }
+    }
+
+    @Override
     public void feed(Recorder recorder, Channel<Sender.Work> work) {
       try (Workers.Signal signal = workers.signal()) {
         while (true) {
@@ -248,6 +313,7 @@ public final class ClusterWorker {
                       + " run that planned it");
             }
             held.put(c.entry().key(), c.fence());
+            claimedAt.put(c.entry().key(), System.nanoTime());
             if (c.rescued()) {
               rescued.incrementAndGet();
             }
@@ -286,19 +352,23 @@ public final class ClusterWorker {
     @Override
     public void write(List<Change> changes) {
       List<Change> plain = new ArrayList<>();
+      List<Remember> learned = new ArrayList<>();
       List<DocumentQueue.Outcome> fenced = new ArrayList<>();
       for (Change change : changes) {
         if (change instanceof Put p && held.containsKey(p.row().key())) {
           fenced.add(new DocumentQueue.Outcome(held.get(p.row().key()), p.row(), List.of()));
+        } else if (change instanceof Remember r) {
+          learned.add(r); // written with the outcomes: one round trip for both
         } else {
-          plain.add(change); // units of the memory; touches and input problems
+          plain.add(change); // touches and input problems: not a worker's, but kept if any
         }
       }
       shared.write(plain);
-      if (!fenced.isEmpty()) {
-        refused.addAndGet(queue.complete(fenced).size());
+      if (!fenced.isEmpty() || !learned.isEmpty()) {
+        refused.addAndGet(queue.complete(fenced, learned).size());
         for (DocumentQueue.Outcome o : fenced) {
           held.remove(o.row().key());
+          claimedAt.remove(o.row().key());
         }
         room.release(fenced.size());
       }

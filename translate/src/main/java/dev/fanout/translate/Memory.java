@@ -62,10 +62,19 @@ final class Memory {
    *     key
    */
   Memory(StateStore store, String from, String to, String backend) {
+    this(store, from, to, backend, false);
+  }
+
+  /**
+   * A memory over a store that other processes write to as well ({@code shared}: workers on many
+   * machines): its units are always looked for there, since another worker may have paid for one
+   * since the run began.
+   */
+  Memory(StateStore store, String from, String to, String backend, boolean shared) {
     this.store = store;
     this.keys = StateStore.Memory.keys(StateStore.Memory.scope(from, to, backend));
     this.humanKeys = StateStore.Memory.keys(StateStore.Memory.humanScope(from, to));
-    this.storeHasUnits = !store.memoryIsEmpty();
+    this.storeHasUnits = shared || !store.memoryIsEmpty();
     this.storeHasHuman = storeHasUnits && store.remembers(StateStore.Memory.HUMAN, from, to);
   }
 
@@ -90,8 +99,39 @@ final class Memory {
    * @throws InterruptedException if interrupted while waiting for another worker's answer
    */
   String recallOrClaim(String key) throws InterruptedException {
+    return recallOrClaim(key, true);
+  }
+
+  /**
+   * Loads into the cache, in one ask of the store, the remembered units among {@code keys} (a
+   * document's), so that {@link #recallOrClaim(String, boolean)} need not ask for each.
+   */
+  void prefetch(java.util.Collection<String> keys) {
+    if (!storeHasUnits) {
+      return;
+    }
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (String k : keys) {
+      if (cached(k) == null) {
+        missing.add(k);
+      }
+    }
+    Map<String, String> found = store.recallAll(missing);
+    lock.lock();
+    try {
+      found.forEach(cache::putIfAbsent);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * As {@link #recallOrClaim(String)}; {@code askStore} false when {@link #prefetch} has just asked
+   * the store for this key (then only this run's cache is looked in).
+   */
+  String recallOrClaim(String key, boolean askStore) throws InterruptedException {
     while (true) {
-      String t = recall(key);
+      String t = askStore ? recall(key) : cached(key);
       if (t != null) {
         return t;
       }

@@ -43,6 +43,7 @@ final class Sender implements Task<Sender.Work, String> {
     private final Plan.Send plan;
     private Extraction extraction; // once taken apart
     private String[] answers; // by unit, as they come back
+    private String[] memoryKeys; // by unit, once the memory was asked for the whole document
     private int partialUnit = -1; // the unit whose requests are under way, or -1
     private boolean partialInPieces; // ... sent whole (in segments) or in pieces
     private String[][] partialDone; // its answers so far: [part][segment]
@@ -143,6 +144,14 @@ final class Sender implements Task<Sender.Work, String> {
     String key = options.keyFor(d.tenant());
     Permits limiter = limiterFor(d.tenant());
     List<Unit> units = w.extraction.units();
+    if (w.memoryKeys == null) {
+      // one ask of the store for the whole document, rather than one per unit
+      w.memoryKeys = new String[units.size()];
+      for (int i = 0; i < units.size(); i++) {
+        w.memoryKeys[i] = memory.key(units.get(i));
+      }
+      memory.prefetch(Arrays.asList(w.memoryKeys));
+    }
     for (int i = 0; i < units.size(); i++) {
       if (w.answers[i] == null) {
         w.answers[i] = unit(w, i, units.get(i), key, limiter);
@@ -165,6 +174,7 @@ final class Sender implements Task<Sender.Work, String> {
     w.warnings = List.copyOf(warnings);
     w.extraction = null;
     w.answers = null;
+    w.memoryKeys = null;
     if (d.jsonl() || options.outputsInStore()) {
       return out.text();
     }
@@ -179,8 +189,8 @@ final class Sender implements Task<Sender.Work, String> {
     if (human != null) {
       return fromMemory(w, u, human);
     }
-    String k = memory.key(u);
-    String remembered = memory.recallOrClaim(k);
+    String k = w.memoryKeys[index];
+    String remembered = memory.recallOrClaim(k, false);
     boolean claimed = remembered == null;
     if (!claimed) {
       String fit = fits(u, remembered);

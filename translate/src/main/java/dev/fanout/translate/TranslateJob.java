@@ -294,6 +294,9 @@ public final class TranslateJob {
 
     /** {@return the number of items expected, for the progress display; -1 when unknown} */
     long expected();
+
+    /** Called when the batch starts a document's first attempt. */
+    default void started(Sender.Work work) {}
   }
 
   private final Feeder feeder;
@@ -349,7 +352,7 @@ public final class TranslateJob {
         TaskGroup group = TaskGroup.open()) {
       group.fork(
           () -> {
-            writeLoop(store, changes);
+            writeLoop(store, changes, options.outputsInStore() ? SHARED_LINGER : Duration.ZERO);
             return null;
           });
       group.fork(
@@ -371,7 +374,9 @@ public final class TranslateJob {
             });
       }
       Planner planner = new Planner(options, store, settings, jsonl);
-      Memory memory = new Memory(store, options.from(), options.to(), settings.backend());
+      Memory memory =
+          new Memory(
+              store, options.from(), options.to(), settings.backend(), options.outputsInStore());
       CountDownLatch planned = new CountDownLatch(1);
       group.fork(
           () -> {
@@ -395,6 +400,13 @@ public final class TranslateJob {
             .retry(retryPolicy())
             .listener(
                 new BatchListener<Sender.Work>() {
+                  @Override
+                  public void started(Sender.Work item, long index, int attempt) {
+                    if (attempt == 1 && feeder != null) {
+                      feeder.started(item);
+                    }
+                  }
+
                   @Override
                   public void retried(
                       Sender.Work item, long index, int attempt, Exception e, Duration delay) {
@@ -565,8 +577,18 @@ public final class TranslateJob {
         .maxServerDelay(options.maxServerDelay());
   }
 
-  /** Writes records in batches: one transaction per batch of up to 512. */
-  private static void writeLoop(StateStore store, Channel<StateStore.Change> changes)
+  /**
+   * How long the writer of a shared batch waits for more records after the first, so that one round
+   * trip to the database records several documents (docs/adr/0015).
+   */
+  static final Duration SHARED_LINGER = Duration.ofMillis(20);
+
+  /**
+   * Writes records in batches: one transaction per batch of up to 512, of what is waiting (and,
+   * with {@code linger}, of what comes within it after the first).
+   */
+  private static void writeLoop(
+      StateStore store, Channel<StateStore.Change> changes, Duration linger)
       throws InterruptedException {
     List<StateStore.Change> batch = new ArrayList<>(512);
     while (true) {
@@ -578,7 +600,13 @@ public final class TranslateJob {
       boolean closed = false;
       try {
         StateStore.Change more;
-        while (batch.size() < 512 && (more = changes.tryReceive()) != null) {
+        long until = System.nanoTime() + linger.toNanos();
+        while (batch.size() < 512) {
+          long left = until - System.nanoTime();
+          more = left > 0 ? changes.receive(Duration.ofNanos(left)) : changes.tryReceive();
+          if (more == null) {
+            break;
+          }
           batch.add(more);
         }
       } catch (ChannelClosedException e) {

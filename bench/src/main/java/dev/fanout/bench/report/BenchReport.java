@@ -38,6 +38,7 @@ public final class BenchReport {
     Path load = null;
     Path page = null;
     Path lint = null;
+    Path scale = null;
     String command = null;
     String revision = null;
     List<Path> json = new ArrayList<>();
@@ -49,6 +50,7 @@ public final class BenchReport {
         case "--revision" -> revision = value(args, ++i);
         case "--write-docs" -> page = Path.of(value(args, ++i));
         case "--lint" -> lint = Path.of(value(args, ++i));
+        case "--scale" -> scale = Path.of(value(args, ++i));
         case "-h", "--help" -> {
           usage();
           return;
@@ -122,6 +124,13 @@ public final class BenchReport {
       // bench/lint.sh's own run, with its own date and command: not part of the JMH run above.
       markdown += "\n## fanout lint on real code\n\n" + Files.readString(lint).strip() + "\n";
     }
+    if (scale != null) {
+      // bench/scale.sh's own run, likewise.
+      markdown +=
+          "\n## A shared batch across processes (PostgreSQL)\n\n"
+              + Files.readString(scale).strip()
+              + "\n";
+    }
     System.out.print(markdown);
     if (page != null) {
       Files.writeString(page, markdown);
@@ -173,9 +182,11 @@ public final class BenchReport {
     System.err.println(
         """
         usage: BenchReport [--go GO.txt] [--load RUN.load] [--command CMD] [--revision REV]
-                           [--lint LINT.md] [--write-docs docs/benchmarks.md] RESULT.json
+                           [--lint LINT.md] [--scale SCALE.md] [--write-docs docs/benchmarks.md]
+                           RESULT.json
         Prints the benchmark page for one run; --write-docs also writes it, and its charts
         (PNG) into bench/ beside it. One JSON file: the page's ratios divide figures of one run.
-        --lint appends bench/lint.sh's summary (a run of its own, dated in its text).""");
+        --lint appends bench/lint.sh's summary (a run of its own, dated in its text); --scale
+        appends bench/scale.sh's likewise.""");
   }
 }

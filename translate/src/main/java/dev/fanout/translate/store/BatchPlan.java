@@ -80,6 +80,9 @@ public final class BatchPlan {
             ps.setLong(8, s.maxRetryAfter().toMillis());
             ps.executeUpdate();
           }
+          try (Statement st = c.createStatement()) {
+            st.execute("NOTIFY " + DocumentQueue.CHANNEL); // workers waiting for a plan
+          }
           return null;
         });
   }
@@ -101,7 +104,7 @@ public final class BatchPlan {
 
   /** {@return the plan's settings, or empty when no batch was ever planned here} */
   public Optional<Settings> settings() {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (Statement s = c.createStatement();
               ResultSet rs =
@@ -127,7 +130,7 @@ public final class BatchPlan {
 
   /** {@return whether planning has finished and no document is pending or held by anyone} */
   public boolean finished() {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (Statement s = c.createStatement();
               ResultSet rs =

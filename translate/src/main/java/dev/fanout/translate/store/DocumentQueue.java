@@ -7,9 +7,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The documents still to translate, as a job queue in PostgreSQL shared by workers on many machines
@@ -146,7 +148,7 @@ public final class DocumentQueue {
     if (max <= 0) {
       return List.of();
     }
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -156,7 +158,7 @@ public final class DocumentQueue {
                       + " ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)"
                       + " UPDATE documents d SET status = 'running', owner = ?,"
                       + " lease_until = now() + ? * interval '1 millisecond',"
-                      + " fence = nextval('fence'), claims = d.claims + 1,"
+                      + " fence = nextval('fence'), claims = d.claims + 1, claimed_at = now(),"
                       + " rescues = d.rescues + picked.rescued::int, updated = now()"
                       + " FROM picked WHERE d.key = picked.key"
                       + " RETURNING d.fence, d.key, d.origin, d.output, d.id, d.line, d.tenant,"
@@ -211,7 +213,7 @@ public final class DocumentQueue {
    * @return how many it still holds (documents taken over by another claim are not counted)
    */
   public int renew(String owner, Duration lease) {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -241,54 +243,121 @@ public final class DocumentQueue {
   }
 
   /**
-   * Records outcomes, in one transaction, each only if its fence still holds the document.
+   * Records outcomes, each only if its fence still holds the document, and the translation memory's
+   * new units with them: one statement, one round trip, however many (arrays unnested in SQL).
    *
    * @param outcomes the outcomes
+   * @param learned units of the translation memory paid for, kept whether or not their document's
+   *     outcome is refused (they were paid for either way); the first translation of a unit stays
    * @return the keys of those refused because a newer claim holds (or held) their document
    */
-  public List<String> complete(List<Outcome> outcomes) {
-    if (outcomes.isEmpty()) {
+  public List<String> complete(List<Outcome> outcomes, List<StateStore.Remember> learned) {
+    if (outcomes.isEmpty() && learned.isEmpty()) {
       return List.of();
     }
-    return db.transaction(
-        c -> {
-          List<String> refused = new ArrayList<>();
-          try (PreparedStatement ps =
+    int n = outcomes.size();
+    String[] keys = new String[n];
+    Long[] fences = new Long[n];
+    String[] statuses = new String[n];
+    Integer[] attempts = new Integer[n];
+    String[] reasons = new String[n];
+    String[] errors = new String[n];
+    Integer[] httpStatuses = new Integer[n];
+    Long[] calls = new Long[n];
+    Long[] chars = new Long[n];
+    String[] translations = new String[n];
+    Long[] runs = new Long[n];
+    for (int i = 0; i < n; i++) {
+      Outcome o = outcomes.get(i);
+      StateStore.Row r = o.row();
+      keys[i] = r.key();
+      fences[i] = o.fence();
+      statuses[i] = r.status().name().toLowerCase(Locale.ROOT);
+      attempts[i] = r.attempts();
+      reasons[i] = r.reason();
+      errors[i] = r.error();
+      httpStatuses[i] = r.httpStatus();
+      calls[i] = r.calls();
+      chars[i] = r.chars();
+      translations[i] = r.translation();
+      runs[i] = r.run();
+    }
+    int m = learned.size();
+    String[][] mem = new String[6][m];
+    Long[] memRuns = new Long[m];
+    for (int i = 0; i < m; i++) {
+      StateStore.Memory u = learned.get(i).unit();
+      mem[0][i] = u.key();
+      mem[1][i] = u.source();
+      mem[2][i] = u.target();
+      mem[3][i] = u.sourceLang();
+      mem[4][i] = u.targetLang();
+      mem[5][i] = u.backend();
+      memRuns[i] = learned.get(i).run();
+    }
+    Set<String> recorded =
+        db.statement(
+            c -> {
+              try (PreparedStatement ps =
                   c.prepareStatement(
-                      "UPDATE documents SET status = ?, attempts = ?, reason = ?, error = ?,"
-                          + " http_status = ?, calls = ?, chars = ?, translation = ?, run = ?,"
-                          + " owner = NULL, lease_until = NULL, input = NULL, updated = now()"
-                          + " WHERE key = ? AND fence = ?");
-              PreparedStatement remember = c.prepareStatement(PostgresStateStore.REMEMBER)) {
-            for (Outcome o : outcomes) {
-              StateStore.Row r = o.row();
-              ps.setString(1, r.status().name().toLowerCase(Locale.ROOT));
-              ps.setInt(2, r.attempts());
-              ps.setString(3, r.reason());
-              ps.setString(4, r.error());
-              ps.setInt(5, r.httpStatus());
-              ps.setLong(6, r.calls());
-              ps.setLong(7, r.chars());
-              ps.setString(8, r.translation());
-              ps.setLong(9, r.run());
-              ps.setString(10, r.key());
-              ps.setLong(11, o.fence());
-              ps.addBatch();
-              for (StateStore.Memory m : o.learned()) {
-                PostgresStateStore.bindRemember(remember, new StateStore.Remember(m, r.run()));
-                remember.addBatch();
+                      "WITH mem AS (INSERT INTO memory(key, source, target, source_lang,"
+                          + " target_lang, backend, run)"
+                          + " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
+                          + " ?::text[], ?::text[], ?::bigint[])"
+                          + " ON CONFLICT (key) DO NOTHING),"
+                          + " o AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[],"
+                          + " ?::int[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[],"
+                          + " ?::text[], ?::bigint[]) AS o(key, fence, status, attempts, reason,"
+                          + " error, http_status, calls, chars, translation, run))"
+                          + " UPDATE documents d SET status = o.status, attempts = o.attempts,"
+                          + " reason = o.reason, error = o.error, http_status = o.http_status,"
+                          + " calls = o.calls, chars = o.chars, translation = o.translation,"
+                          + " run = o.run, owner = NULL, lease_until = NULL, input = NULL,"
+                          + " updated = now()"
+                          + " FROM o WHERE d.key = o.key AND d.fence = o.fence RETURNING d.key")) {
+                int k = 1;
+                for (String[] column : mem) {
+                  ps.setArray(k++, c.createArrayOf("text", column));
+                }
+                ps.setArray(k++, c.createArrayOf("bigint", memRuns));
+                ps.setArray(k++, c.createArrayOf("text", keys));
+                ps.setArray(k++, c.createArrayOf("bigint", fences));
+                ps.setArray(k++, c.createArrayOf("text", statuses));
+                ps.setArray(k++, c.createArrayOf("integer", attempts));
+                ps.setArray(k++, c.createArrayOf("text", reasons));
+                ps.setArray(k++, c.createArrayOf("text", errors));
+                ps.setArray(k++, c.createArrayOf("integer", httpStatuses));
+                ps.setArray(k++, c.createArrayOf("bigint", calls));
+                ps.setArray(k++, c.createArrayOf("bigint", chars));
+                ps.setArray(k++, c.createArrayOf("text", translations));
+                ps.setArray(k++, c.createArrayOf("bigint", runs));
+                Set<String> done = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    done.add(rs.getString(1));
+                  }
+                }
+                return done;
               }
-            }
-            int[] counts = ps.executeBatch();
-            for (int i = 0; i < counts.length; i++) {
-              if (counts[i] == 0) {
-                refused.add(outcomes.get(i).row().key());
-              }
-            }
-            remember.executeBatch();
-          }
-          return refused;
-        });
+            });
+    List<String> refused = new ArrayList<>();
+    for (String key : keys) {
+      if (!recorded.contains(key)) {
+        refused.add(key);
+      }
+    }
+    return refused;
+  }
+
+  /** {@link #complete(List, List)} with each outcome's own learned units. */
+  public List<String> complete(List<Outcome> outcomes) {
+    List<StateStore.Remember> learned = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      for (StateStore.Memory u : o.learned()) {
+        learned.add(new StateStore.Remember(u, o.row().run()));
+      }
+    }
+    return complete(outcomes, learned);
   }
 
   /**
@@ -335,7 +404,7 @@ public final class DocumentQueue {
 
   /** {@return the counts now} */
   public Counts counts() {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (Statement s = c.createStatement();
               ResultSet rs =

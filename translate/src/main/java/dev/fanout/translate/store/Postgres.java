@@ -156,14 +156,29 @@ public final class Postgres implements AutoCloseable {
    *     while waiting (the interrupt status is set again)
    */
   public <T> T transaction(Work<T> work) {
+    return run(work, false);
+  }
+
+  /**
+   * Runs {@code work}, which makes exactly one statement, in autocommit: one round trip where a
+   * transaction takes two (the statement, then {@code COMMIT}). Retried as {@link #transaction} is.
+   */
+  public <T> T statement(Work<T> work) {
+    return run(work, true);
+  }
+
+  private <T> T run(Work<T> work, boolean autocommit) {
     Duration wait = FIRST_WAIT;
     long outageStart = 0;
     while (true) {
       try (Connection c = pool.getConnection()) {
-        c.setAutoCommit(false);
+        c.setAutoCommit(autocommit);
         try {
-          T result = work.on(c);
-          c.commit();
+          T result = work.on(counted(c));
+          if (!autocommit) {
+            c.commit();
+            roundTrips.increment();
+          }
           if (outageStart != 0) {
             onWait.accept(
                 "the database "
@@ -174,7 +189,9 @@ public final class Postgres implements AutoCloseable {
           }
           return result;
         } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(c);
+          if (!autocommit) {
+            rollbackQuietly(c);
+          }
           throw e;
         }
       } catch (SQLException e) {
@@ -230,6 +247,53 @@ public final class Postgres implements AutoCloseable {
     Connection c = DriverManager.getConnection(jdbcUrl, credentials);
     c.setAutoCommit(true);
     return c;
+  }
+
+  private final java.util.concurrent.atomic.LongAdder roundTrips =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /**
+   * {@return the round trips to the database made by {@link #transaction} and {@link #statement} so
+   * far: each statement executed (a batch is one), and each commit}
+   */
+  public long roundTrips() {
+    return roundTrips.sum();
+  }
+
+  /** {@code c}, counting each statement it executes as a round trip. */
+  private Connection counted(Connection c) {
+    return (Connection)
+        java.lang.reflect.Proxy.newProxyInstance(
+            Connection.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (proxy, method, args) -> {
+              Object out = invoke(c, method, args);
+              if (out instanceof java.sql.Statement st) {
+                Class<?> type =
+                    out instanceof java.sql.PreparedStatement
+                        ? java.sql.PreparedStatement.class
+                        : java.sql.Statement.class;
+                return java.lang.reflect.Proxy.newProxyInstance(
+                    Connection.class.getClassLoader(),
+                    new Class<?>[] {type},
+                    (p2, m2, a2) -> {
+                      if (m2.getName().startsWith("execute")) {
+                        roundTrips.increment();
+                      }
+                      return invoke(st, m2, a2);
+                    });
+              }
+              return out;
+            });
+  }
+
+  private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args)
+      throws Throwable {
+    try {
+      return m.invoke(target, args);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 
   /** Whether an SQL failure is the connection's rather than the statement's. */

@@ -49,7 +49,7 @@ public final class PostgresStateStore implements StateStore {
 
   @Override
   public Optional<String> recall(String key) {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement("SELECT target FROM memory WHERE key = ?")) {
@@ -57,6 +57,27 @@ public final class PostgresStateStore implements StateStore {
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
             }
+          }
+        });
+  }
+
+  @Override
+  public Map<String, String> recallAll(java.util.Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    return db.statement(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT key, target FROM memory WHERE key = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("text", keys.toArray()));
+            Map<String, String> found = new java.util.HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                found.put(rs.getString(1), rs.getString(2));
+              }
+            }
+            return found;
           }
         });
   }
@@ -103,7 +124,7 @@ public final class PostgresStateStore implements StateStore {
 
   @Override
   public long beginRun(String description) {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement("INSERT INTO runs(description) VALUES (?) RETURNING id")) {
@@ -118,7 +139,7 @@ public final class PostgresStateStore implements StateStore {
 
   @Override
   public void finishRun(long run, Map<String, Long> counts) {
-    db.transaction(
+    db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement("UPDATE runs SET finished = now(), counts = ? WHERE id = ?")) {
@@ -132,7 +153,7 @@ public final class PostgresStateStore implements StateStore {
 
   @Override
   public Optional<Prior> lookup(String key) {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -188,9 +209,16 @@ public final class PostgresStateStore implements StateStore {
                 }
               }
             }
-            put.executeBatch();
-            touch.executeBatch();
-            remember.executeBatch();
+            // an empty batch would still cost a round trip
+            if (changes.stream().anyMatch(x -> x instanceof Put)) {
+              put.executeBatch();
+            }
+            if (changes.stream().anyMatch(x -> x instanceof Touch)) {
+              touch.executeBatch();
+            }
+            if (changes.stream().anyMatch(x -> x instanceof Remember)) {
+              remember.executeBatch();
+            }
           }
           return null;
         });
@@ -331,7 +359,7 @@ public final class PostgresStateStore implements StateStore {
   }
 
   private boolean exists(String sql, String... args) {
-    return db.transaction(
+    return db.statement(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {

@@ -332,6 +332,21 @@ public interface StateStore extends AutoCloseable {
   Optional<String> recall(String key);
 
   /**
+   * The remembered translations of many units at once (a document's): those remembered, by key.
+   * Stores across a network answer in one round trip; the default asks {@link #recall} for each.
+   *
+   * @param keys the units' keys ({@link Memory#key()})
+   * @return the translations found, by key
+   */
+  default Map<String, String> recallAll(java.util.Collection<String> keys) {
+    Map<String, String> found = new java.util.HashMap<>();
+    for (String key : keys) {
+      recall(key).ifPresent(t -> found.put(key, t));
+    }
+    return found;
+  }
+
+  /**
    * Whether the memory holds a unit from this backend between these languages (a run looks for
    * people's translations only when there are some).
    *

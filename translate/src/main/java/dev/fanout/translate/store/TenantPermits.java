@@ -76,7 +76,7 @@ public final class TenantPermits {
    * @throws StoreException when the tenant has no bucket ({@link #define} it first)
    */
   public Grant lease(String tenant, int want) {
-    return db.transaction(
+    return db.statement(
         c -> {
           // The CTE locks the row and reads it as refilled by the database's clock; the UPDATE
           // takes what was granted. The stamp never moves back (a lease that waited for the row

@@ -57,7 +57,7 @@ public final class Workers {
   }
 
   private void update(String sql, Binder binder) {
-    db.transaction(
+    db.statement(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             binder.bind(ps);

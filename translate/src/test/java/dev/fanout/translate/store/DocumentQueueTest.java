@@ -204,4 +204,53 @@ class DocumentQueueTest {
       assertEquals(DocumentQueue.CHANNEL, got[0].getName());
     }
   }
+
+  @Test
+  void outcomesAndTheUnitsTheyPaidForAreOneRoundTripAndUnitsStayWhenTheOutcomeIsRefused() {
+    queue.enqueue(docs(2), 1);
+    List<DocumentQueue.Claimed> a = queue.claim("a", 2, Duration.ofMinutes(10));
+    queue.release("a"); // a's claims are now stale
+    List<DocumentQueue.Claimed> b = queue.claim("b", 1, Duration.ofMinutes(10));
+    String scope = StateStore.Memory.scope("en", "es", "pseudo");
+    StateStore.Memory unit =
+        new StateStore.Memory(
+            StateStore.Memory.key(scope, "text 1"), "text 1", "texto 1", "en", "es", "pseudo");
+    long before = db.roundTrips();
+    List<String> refused =
+        queue.complete(
+            List.of(done(a.get(1), "a"), done(b.get(0), "b")),
+            List.of(new StateStore.Remember(unit, 1)));
+    assertEquals(1, db.roundTrips() - before, "one statement, in autocommit");
+    assertEquals(List.of("j:in.jsonl:2"), refused);
+    assertEquals("b:text 1", translationOf("j:in.jsonl:1"));
+    try (PostgresStateStore store = PostgresStateStore.over(db)) {
+      assertEquals(java.util.Optional.of("texto 1"), store.recall(unit.key()), "paid for: kept");
+      assertEquals(
+          java.util.Map.of(unit.key(), "texto 1"),
+          store.recallAll(List.of(unit.key(), StateStore.Memory.key(scope, "never seen"))));
+    }
+  }
+
+  @Test
+  void aStatementIsOneRoundTripAndATransactionAddsItsCommit() {
+    long before = db.roundTrips();
+    db.statement(
+        c -> {
+          try (var s = c.createStatement()) {
+            s.execute("SELECT 1");
+          }
+          return null;
+        });
+    assertEquals(1, db.roundTrips() - before);
+    before = db.roundTrips();
+    db.transaction(
+        c -> {
+          try (var s = c.createStatement()) {
+            s.execute("SELECT 1");
+            s.execute("SELECT 2");
+          }
+          return null;
+        });
+    assertEquals(3, db.roundTrips() - before);
+  }
 }
