@@ -22,5 +22,6 @@ jdk=$(find_jdk) || {
 mkdir -p "$bench/target/scale"
 cp "$root/cli/target/fanout.jar" "$bench/target/scale/fanout.jar" # one jar for every process
 "$jdk/bin/java" -cp "$bench/target/benchmarks.jar" dev.fanout.bench.scale.ScaleRun \
-  "$bench/target/scale/fanout.jar" "${1:-6000}" "${2:-2}" "${3:-4}" "$bench/target/scale/summary.md"
+  "$bench/target/scale/fanout.jar" "${1:-6000}" "${2:-2}" "${3:-4}" "$bench/target/scale/summary.md" \
+  "$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 cat "$bench/target/scale/summary.md"

@@ -30,85 +30,129 @@ class ChannelAllocationTest {
     return mx;
   }
 
+  /**
+   * Measurements per channel; the least counts. A rare allocation that is not the channel's (seen
+   * on a busy machine: 5 to 21 bytes a round in some runs, with or without this code changed) does
+   * not come back every time; a waiter allocated each round does.
+   */
+  private static final int ATTEMPTS = 3;
+
   @Test
   void aBlockingReceiveAllocatesNothingInSteadyState() throws Exception {
     var mx = threads();
-    for (Channel<Integer> ch :
-        java.util.List.of(Channel.<Integer>rendezvous(), Channel.<Integer>buffered(16))) {
-      AtomicLong bytes = new AtomicLong(-1);
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      Thread receiver =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      long start = 0;
-                      for (int i = 0; i < WARM_UP + ROUNDS; i++) {
-                        if (i == WARM_UP) {
-                          start = mx.getCurrentThreadAllocatedBytes();
-                        }
-                        assertEquals(i & 63, ch.receive());
-                      }
-                      bytes.set(mx.getCurrentThreadAllocatedBytes() - start);
-                    } catch (Throwable t) {
-                      failure.set(t);
-                    }
-                  });
-      for (int i = 0; i < WARM_UP + ROUNDS; i++) {
-        awaitParked(receiver);
-        ch.send(i & 63);
+    for (java.util.function.Supplier<Channel<Integer>> make :
+        java.util.List.<java.util.function.Supplier<Channel<Integer>>>of(
+            Channel::rendezvous, () -> Channel.buffered(16))) {
+      long least = Long.MAX_VALUE;
+      String name = null;
+      for (int attempt = 0; attempt < ATTEMPTS && least >= ROUNDS * 4L; attempt++) {
+        Channel<Integer> ch = make.get();
+        name = ch.toString();
+        least = Math.min(least, receiveBytes(mx, ch));
       }
-      receiver.join(Duration.ofSeconds(30));
-      assertEquals(null, failure.get());
       assertTrue(
-          bytes.get() < ROUNDS * 4L,
-          ch
+          least < ROUNDS * 4L,
+          name
               + ": a blocking receive allocated "
-              + bytes.get()
+              + least
               + " bytes over "
               + ROUNDS
-              + " rounds");
+              + " rounds (the least of "
+              + ATTEMPTS
+              + " attempts)");
     }
+  }
+
+  /** Bytes the receiving thread allocated over {@link #ROUNDS} receives that each blocked. */
+  private static long receiveBytes(com.sun.management.ThreadMXBean mx, Channel<Integer> ch)
+      throws Exception {
+    AtomicLong bytes = new AtomicLong(-1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread receiver =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    long start = 0;
+                    for (int i = 0; i < WARM_UP + ROUNDS; i++) {
+                      if (i == WARM_UP) {
+                        start = mx.getCurrentThreadAllocatedBytes();
+                      }
+                      assertEquals(i & 63, ch.receive());
+                    }
+                    bytes.set(mx.getCurrentThreadAllocatedBytes() - start);
+                  } catch (Throwable t) {
+                    failure.set(t);
+                  }
+                });
+    for (int i = 0; i < WARM_UP + ROUNDS; i++) {
+      awaitParked(receiver);
+      ch.send(i & 63);
+    }
+    receiver.join(Duration.ofSeconds(30));
+    assertEquals(null, failure.get());
+    return bytes.get();
   }
 
   @Test
   void aBlockingSendAllocatesNothingInSteadyState() throws Exception {
     var mx = threads();
-    for (Channel<Integer> ch :
-        java.util.List.of(Channel.<Integer>rendezvous(), Channel.<Integer>buffered(1))) {
-      boolean rendezvous = ch.capacity() == 0;
-      AtomicLong bytes = new AtomicLong(-1);
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      Thread sender =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      if (!rendezvous) {
-                        ch.send(63); // fills the one slot, so every later send blocks
-                      }
-                      long start = 0;
-                      for (int i = 0; i < WARM_UP + ROUNDS; i++) {
-                        if (i == WARM_UP) {
-                          start = mx.getCurrentThreadAllocatedBytes();
-                        }
-                        ch.send(i & 63);
-                      }
-                      bytes.set(mx.getCurrentThreadAllocatedBytes() - start);
-                    } catch (Throwable t) {
-                      failure.set(t);
-                    }
-                  });
-      for (int i = 0; i < WARM_UP + ROUNDS; i++) {
-        awaitParked(sender);
-        assertEquals(rendezvous ? i & 63 : (i + 63) & 63, ch.receive());
+    for (java.util.function.Supplier<Channel<Integer>> make :
+        java.util.List.<java.util.function.Supplier<Channel<Integer>>>of(
+            Channel::rendezvous, () -> Channel.buffered(1))) {
+      long least = Long.MAX_VALUE;
+      String name = null;
+      for (int attempt = 0; attempt < ATTEMPTS && least >= ROUNDS * 4L; attempt++) {
+        Channel<Integer> ch = make.get();
+        name = ch.toString();
+        least = Math.min(least, sendBytes(mx, ch));
       }
-      sender.join(Duration.ofSeconds(30));
-      assertEquals(null, failure.get());
       assertTrue(
-          bytes.get() < ROUNDS * 4L,
-          ch + ": a blocking send allocated " + bytes.get() + " bytes over " + ROUNDS + " rounds");
+          least < ROUNDS * 4L,
+          name
+              + ": a blocking send allocated "
+              + least
+              + " bytes over "
+              + ROUNDS
+              + " rounds (the least of "
+              + ATTEMPTS
+              + " attempts)");
     }
+  }
+
+  /** Bytes the sending thread allocated over {@link #ROUNDS} sends that each blocked. */
+  private static long sendBytes(com.sun.management.ThreadMXBean mx, Channel<Integer> ch)
+      throws Exception {
+    boolean rendezvous = ch.capacity() == 0;
+    AtomicLong bytes = new AtomicLong(-1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread sender =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    if (!rendezvous) {
+                      ch.send(63); // fills the one slot, so every later send blocks
+                    }
+                    long start = 0;
+                    for (int i = 0; i < WARM_UP + ROUNDS; i++) {
+                      if (i == WARM_UP) {
+                        start = mx.getCurrentThreadAllocatedBytes();
+                      }
+                      ch.send(i & 63);
+                    }
+                    bytes.set(mx.getCurrentThreadAllocatedBytes() - start);
+                  } catch (Throwable t) {
+                    failure.set(t);
+                  }
+                });
+    for (int i = 0; i < WARM_UP + ROUNDS; i++) {
+      awaitParked(sender);
+      assertEquals(rendezvous ? i & 63 : (i + 63) & 63, ch.receive());
+    }
+    sender.join(Duration.ofSeconds(30));
+    assertEquals(null, failure.get());
+    return bytes.get();
   }
 
   /** Spins until {@code t} is parked: a platform thread's state is cheap to read. */

@@ -46,6 +46,7 @@ public final class ScaleRun {
     int rounds = Integer.parseInt(args[2]);
     int workers = Integer.parseInt(args[3]);
     Path out = Path.of(args[4]);
+    String revision = args.length > 5 ? args[5] : "unknown";
     Path work = Files.createTempDirectory("fanout-scale");
     Path corpus = corpus(work, docs);
     String java = ProcessHandle.current().info().command().orElse("java");
@@ -80,7 +81,8 @@ public final class ScaleRun {
       upstream.waitFor(10, TimeUnit.SECONDS);
     }
     Files.createDirectories(out.getParent());
-    Files.writeString(out, summary(figures, docs, rounds, workers), StandardCharsets.UTF_8);
+    Files.writeString(
+        out, summary(figures, docs, rounds, workers, revision), StandardCharsets.UTF_8);
     System.err.println("wrote " + out);
   }
 
@@ -179,18 +181,20 @@ public final class ScaleRun {
     return dir;
   }
 
-  private static String summary(List<Figure> figures, int docs, int rounds, int workers) {
+  private static String summary(
+      List<Figure> figures, int docs, int rounds, int workers, String revision) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
             Locale.ROOT,
-            "From `bench/scale.sh`, %s UTC, %d CPUs, load %s at the end: %,d JSON Lines documents,"
+            "From `bench/scale.sh` at `%s`, %s UTC, %d CPUs, load %s at the end: %,d JSON Lines documents,"
                 + " `--workers %d` per process, an upstream adding 50 ms to every call, one"
                 + " embedded PostgreSQL 14; %d rounds, process counts alternating within each. Per"
                 + " run: documents per second by the database's clock (first claim to last"
                 + " outcome), round trips per document (statements and commits, summed over the"
                 + " processes, planning included), and the time from claiming a document to"
                 + " starting on it (the worst process's p50 and p99).%n%n",
+            revision,
             java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0),
             Runtime.getRuntime().availableProcessors(),
             loadAverage(),
