@@ -35,9 +35,10 @@ final class SharedBatch {
   }
 
   /**
-   * Works on the batch until it is done (or SIGTERM: what is held is recorded or handed back).
+   * Works on the batch until it is done (or SIGTERM: what is held is recorded or handed back, and
+   * the process exits with {@code statusOnSignal}).
    *
-   * @return the exit status: 0 (also after SIGTERM), 2 when documents this worker sent failed
+   * @return the exit status: 0, 2 when documents this worker sent failed
    */
   static int work(
       Postgres db,
@@ -45,6 +46,7 @@ final class SharedBatch {
       Translator translator,
       Duration lease,
       boolean quiet,
+      int statusOnSignal,
       PrintWriter err)
       throws IOException {
     {
@@ -58,12 +60,22 @@ final class SharedBatch {
         worker.onLog(line -> err.println("fanout: " + line));
       }
       Progress progress = quiet ? null : new Progress(worker.counters(), err);
+      // SIGTERM: what is held is recorded or handed back (ClusterWorker.run), then exit with
+      // statusOnSignal
       ClusterWorker.Result r =
           TranslateCommand.untilDoneOrInterrupted(
-              () ->
-                  worker.run(
-                      progress == null ? null : progress::tick,
-                      progress == null ? Duration.ofSeconds(1) : progress.period()));
+              () -> {
+                ClusterWorker.Result done =
+                    worker.run(
+                        progress == null ? null : progress::tick,
+                        progress == null ? Duration.ofSeconds(1) : progress.period());
+                if (done.job().interrupted()) {
+                  err.println("fanout: stopped; what this worker held is recorded or handed back");
+                  err.flush();
+                }
+                return done;
+              },
+              statusOnSignal);
       if (progress != null) {
         progress.done();
         Summary.print(r.job(), err);

@@ -309,7 +309,7 @@ public final class TranslateCommand implements Callable<Integer> {
                     ? String.format(java.util.Locale.ROOT, ", %,d not selected", plan.notSelected())
                     : ""));
       }
-      int status = SharedBatch.work(db, options, translator, lease, quiet, err);
+      int status = SharedBatch.work(db, options, translator, lease, quiet, 130, err);
       DocumentQueue.Counts counts = new DocumentQueue(db).counts();
       if (!counts.finished()) {
         err.println(
@@ -376,6 +376,15 @@ public final class TranslateCommand implements Callable<Integer> {
    * JVM until it has returned (so that what it decided is recorded).
    */
   static <T> T untilDoneOrInterrupted(Run<T> work) throws IOException {
+    return untilDoneOrInterrupted(work, -1);
+  }
+
+  /**
+   * As {@link #untilDoneOrInterrupted(Run)}; with {@code statusOnSignal} 0 or more, a process
+   * stopped by a signal exits with it once {@code work} has returned (a JVM ended by SIGTERM would
+   * otherwise exit 143 whatever it did).
+   */
+  static <T> T untilDoneOrInterrupted(Run<T> work, int statusOnSignal) throws IOException {
     Thread main = Thread.currentThread();
     java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
     Thread hook =
@@ -386,6 +395,10 @@ public final class TranslateCommand implements Callable<Integer> {
                 recorded.await(30, java.util.concurrent.TimeUnit.SECONDS);
               } catch (InterruptedException ignored) {
                 // the JVM is going down anyway
+              }
+              if (statusOnSignal >= 0) {
+                System.err.flush();
+                Runtime.getRuntime().halt(statusOnSignal);
               }
             },
             "fanout-shutdown");

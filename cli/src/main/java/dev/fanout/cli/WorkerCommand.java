@@ -145,7 +145,7 @@ public final class WorkerCommand implements Callable<Integer> {
         if (!quiet) {
           err.println("backend: " + choice.reason());
         }
-        return SharedBatch.work(db, options, translator, lease, quiet, err);
+        return SharedBatch.work(db, options, translator, lease, quiet, 0, err);
       }
     } catch (IllegalArgumentException | TranslateCommand.UsageException e) {
       err.println("fanout worker: " + e.getMessage());

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -441,6 +442,37 @@ class SharedBatchTest {
       assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
       assertEquals(0, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'failed'"));
       assertTrue(Files.readString(dir.resolve("worker.log")).contains("is not answering"), logs());
+    }
+  }
+
+  @Test
+  void sigtermHandsBackWhatTheWorkerHoldsAndExitsZero() throws Exception {
+    int n = 400;
+    Path in = corpus(n);
+    String db = TestPostgres.database();
+    try (UpstreamServer upstream =
+        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
+            .latency(java.time.Duration.ofMillis(100))
+            .start()) {
+      String url = upstream.uri().toString();
+      Process planner = fanout("planner.log", translateArgs(in, db, url, "30s"));
+      Process worker = fanout("worker.log", workerArgs(db, url, "30s"));
+      try {
+        until("the worker to hold documents", () -> heldBy(db, worker.pid()).size() >= 2);
+        worker.destroy(); // SIGTERM
+        assertTrue(worker.waitFor(30, TimeUnit.SECONDS), logs());
+        assertEquals(0, worker.exitValue(), logs());
+        // nothing is left under its lease: what it held is recorded or handed back at once
+        assertEquals(Set.of(), heldBy(db, worker.pid()));
+        assertTrue(planner.waitFor(80, TimeUnit.SECONDS), logs());
+      } finally {
+        planner.destroyForcibly();
+        worker.destroyForcibly();
+      }
+      assertEquals(0, planner.exitValue(), logs());
+      assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
+      assertEquals(
+          0, query(db, "SELECT sum(rescues) FROM fanout.documents"), "no lease had to run out");
     }
   }
 }

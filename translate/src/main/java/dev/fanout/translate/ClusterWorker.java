@@ -251,6 +251,9 @@ public final class ClusterWorker {
     }
   }
 
+  /** {@link Failures}' reason for a document whose run stopped before it finished. */
+  static final String CANCELLED = "cancelled";
+
   /** The mark of a JSON Lines record in the format column. */
   static final String JSONL = "jsonl:";
 
@@ -296,7 +299,11 @@ public final class ClusterWorker {
     public void feed(Recorder recorder, Channel<Sender.Work> work) {
       try (Workers.Signal signal = workers.signal()) {
         while (true) {
-          room.acquire();
+          while (!room.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (work.isClosed()) {
+              return; // the run is stopping
+            }
+          }
           int want = 1 + room.drainPermits();
           List<DocumentQueue.Claimed> got = queue.claim(id, Math.min(want, 64), lease);
           room.release(want - got.size());
@@ -355,7 +362,14 @@ public final class ClusterWorker {
       List<Remember> learned = new ArrayList<>();
       List<DocumentQueue.Outcome> fenced = new ArrayList<>();
       for (Change change : changes) {
-        if (change instanceof Put p && held.containsKey(p.row().key())) {
+        if (change instanceof Put p
+            && held.containsKey(p.row().key())
+            && CANCELLED.equals(p.row().reason())) {
+          // stopped before it finished: not a failure of the document; left held, it is handed
+          // back with the rest when the run ends
+          room.release();
+          continue;
+        } else if (change instanceof Put p && held.containsKey(p.row().key())) {
           fenced.add(new DocumentQueue.Outcome(held.get(p.row().key()), p.row(), List.of()));
         } else if (change instanceof Remember r) {
           learned.add(r); // written with the outcomes: one round trip for both
