@@ -2,6 +2,7 @@ package dev.fanout.translate.store;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,14 +65,22 @@ public final class TenantPermits {
   /**
    * What a lease got.
    *
-   * @param granted permits granted, 0 to {@code want}
-   * @param tokens what the bucket holds after it (a fraction of a permit when none was granted)
+   * @param granted permits granted, 1 to the burst
+   * @param tokens what the bucket holds after it: below zero when the permits were reserved ahead
+   *     of the rate, and then they are due {@code -tokens / rate} seconds after the lease
    * @param rate the tenant's rate, permits a second
    */
-  public record Grant(int granted, double tokens, double rate) {}
+  public record Grant(int granted, double tokens, double rate) {
+    /** {@return how long after the lease its permits are due} */
+    public Duration due() {
+      return Duration.ofNanos((long) Math.ceil(Math.max(0, -tokens) / rate * 1e9));
+    }
+  }
 
   /**
-   * Takes up to {@code want} permits from {@code tenant}'s bucket: one statement.
+   * Takes {@code want} permits (at most the burst) from {@code tenant}'s bucket, reserving them
+   * ahead of the rate when it holds too few ({@link Grant#due()}): one statement, whatever the
+   * contention, where asking again until the bucket refills would cost a round trip each time.
    *
    * @throws StoreException when the tenant has no bucket ({@link #define} it first)
    */
@@ -79,23 +88,24 @@ public final class TenantPermits {
     return db.statement(
         c -> {
           // The CTE locks the row and reads it as refilled by the database's clock; the UPDATE
-          // takes what was granted. The stamp never moves back (a lease that waited for the row
-          // lock may have read the clock before the holder's stamp), so no time is credited twice.
+          // takes what was granted, leaving the bucket below zero when it reserves permits ahead
+          // (the caller waits until they are due). The stamp never moves back (a lease that waited
+          // for the row lock may have read the clock before the holder's stamp), so no time is
+          // credited twice.
           try (PreparedStatement ps =
               c.prepareStatement(
                   "WITH now AS (SELECT clock_timestamp() AS at),"
                       + " cur AS (SELECT tenant, rate, greatest(stamp, now.at) AS at,"
                       + " least(burst, tokens + rate * greatest(0,"
-                      + " extract(epoch FROM now.at - stamp))) AS avail"
-                      + " FROM tenant_rates, now WHERE tenant = ? FOR UPDATE OF tenant_rates),"
-                      + " g AS (SELECT tenant, rate, at, avail,"
-                      + " least(floor(avail), ?)::int AS granted FROM cur)"
-                      + " UPDATE tenant_rates t SET tokens = g.avail - g.granted, stamp = g.at,"
-                      + " leased = t.leased + g.granted, trips = t.trips + 1"
-                      + " FROM g WHERE t.tenant = g.tenant"
-                      + " RETURNING g.granted, g.avail - g.granted, g.rate")) {
-            ps.setString(1, tenant);
-            ps.setInt(2, Math.max(0, want));
+                      + " extract(epoch FROM now.at - stamp))) AS avail,"
+                      + " least(?, burst)::int AS granted"
+                      + " FROM tenant_rates, now WHERE tenant = ? FOR UPDATE OF tenant_rates)"
+                      + " UPDATE tenant_rates t SET tokens = cur.avail - cur.granted,"
+                      + " stamp = cur.at, leased = t.leased + cur.granted, trips = t.trips + 1"
+                      + " FROM cur WHERE t.tenant = cur.tenant"
+                      + " RETURNING cur.granted, cur.avail - cur.granted, cur.rate")) {
+            ps.setInt(1, Math.max(1, want));
+            ps.setString(2, tenant);
             try (ResultSet rs = ps.executeQuery()) {
               if (!rs.next()) {
                 throw new StoreException("no rate is set for tenant " + tenant, null);
@@ -138,6 +148,7 @@ public final class TenantPermits {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicInteger waiting = new AtomicInteger();
     private int held; // guarded by lock
+    private long usableFrom; // System.nanoTime(); guarded by lock
     private long usableUntil; // System.nanoTime(); guarded by lock
     private long dropped; // guarded by lock
 
@@ -159,23 +170,27 @@ public final class TenantPermits {
         lock.lockInterruptibly();
         try {
           while (true) {
-            if (held > 0 && System.nanoTime() - usableUntil < 0) {
-              held--;
-              return;
+            long now = System.nanoTime();
+            if (held > 0 && now - usableUntil < 0) {
+              if (now - usableFrom >= 0) {
+                held--;
+                return;
+              }
+              TimeUnit.NANOSECONDS.sleep(usableFrom - now); // reserved: due a little later
+              continue;
             }
             dropped += held;
             held = 0;
             int want = Math.min(burst, Math.max(1, waiting.get()));
             long asked = System.nanoTime();
             Grant g = permits.lease(tenant, want);
-            if (g.granted() > 0) {
-              held = g.granted() - 1;
-              usableUntil = asked + validity(g.rate());
-              return;
-            }
-            // Nothing yet: the next whole permit comes after (1 - tokens) / rate seconds.
-            long nanos = (long) Math.ceil(Math.max(0, 1 - g.tokens()) / g.rate() * 1e9);
-            TimeUnit.NANOSECONDS.sleep(Math.max(TimeUnit.MILLISECONDS.toNanos(1), nanos));
+            long received = System.nanoTime();
+            long due = g.due().toNanos();
+            // Due at the database's grant plus `due`: not before we heard of it, and no later than
+            // the validity after we asked (the grant was made in between).
+            held = g.granted();
+            usableFrom = received + due;
+            usableUntil = asked + due + validity(g.rate());
           }
         } finally {
           lock.unlock();

@@ -29,14 +29,18 @@ class TenantPermitsTest {
   }
 
   @Test
-  void aBucketStartsEmptyAndNeverGrantsMoreThanItsBurst() throws Exception {
+  void aBucketStartsEmptyReservesAheadAndNeverGrantsMoreThanItsBurstAtOnce() throws Exception {
     permits.define("acme", 10, 3);
     TenantPermits.Grant first = permits.lease("acme", 100);
-    assertTrue(first.granted() <= 1, "starts empty: " + first);
-    Thread.sleep(1000); // 10 permits' worth of time; the bucket holds 3
+    assertEquals(3, first.granted(), "at most the burst at once: " + first);
+    assertTrue(first.tokens() <= -2.9, "reserved ahead of an empty bucket: " + first);
+    assertTrue(
+        first.due().toMillis() >= 290 && first.due().toMillis() <= 300, first.due().toString());
+    Thread.sleep(1000); // 10 permits' worth: 3 repay the reservation, the bucket holds 3 more
     TenantPermits.Grant later = permits.lease("acme", 100);
     assertEquals(3, later.granted(), later.toString());
-    assertEquals(0, permits.lease("acme", 100).granted());
+    assertEquals(0, later.due().toMillis(), "due at once: " + later);
+    assertTrue(permits.lease("acme", 1).due().toMillis() > 50, "the next is due later");
   }
 
   @Test
@@ -75,9 +79,35 @@ class TenantPermitsTest {
       t.join();
     }
     double elapsed = dbSeconds() - start;
+    // Granted and due by now: at most the burst plus the rate over the time (what was reserved
+    // ahead, the bucket's deficit now, is not due yet).
+    double ahead = Math.max(0, -tokensNow("acme"));
     assertTrue(
-        granted.get() <= burst + rate * elapsed,
-        granted.get() + " granted in " + elapsed + " s of the database's time");
+        granted.get() - ahead <= burst + rate * elapsed,
+        granted.get()
+            + " granted ("
+            + ahead
+            + " of them ahead) in "
+            + elapsed
+            + " s of the database's time");
+  }
+
+  /** The bucket's tokens now, refilled to now by the database's clock (negative: reserved). */
+  private double tokensNow(String tenant) {
+    return db.transaction(
+        c -> {
+          try (var ps =
+              c.prepareStatement(
+                  "SELECT least(burst, tokens + rate * greatest(0,"
+                      + " extract(epoch FROM clock_timestamp() - stamp)))"
+                      + " FROM tenant_rates WHERE tenant = ?")) {
+            ps.setString(1, tenant);
+            try (var rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getDouble(1);
+            }
+          }
+        });
   }
 
   private double dbSeconds() {
