@@ -73,6 +73,8 @@ public final class RateShareRun {
                 + " permit |%n| --- | --- | --- | --- | --- |%n",
             MACHINES,
             each.toSeconds(),
+            revision,
+            java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).withNano(0),
             MACHINES,
             MACHINES,
             CALLERS));
