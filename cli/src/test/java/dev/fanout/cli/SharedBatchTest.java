@@ -353,6 +353,11 @@ class SharedBatchTest {
     StringWriter status = new StringWriter();
     Main.run(new PrintWriter(status), new PrintWriter(status), "status", "--state", db);
     assertTrue(status.toString().contains("taken over"), status.toString());
+    // the planner's worker took the victim's documents over; its report says how many
+    var report =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(dir.resolve("many/.fanout/report.json").toFile());
+    assertTrue(report.path("shared_batch").path("taken_over").asLong() >= 1, report.toString());
   }
 
   @Test

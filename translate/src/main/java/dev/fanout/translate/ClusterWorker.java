@@ -171,13 +171,40 @@ public final class ClusterWorker {
       waits = java.util.Arrays.copyOf(claimWaits.toArray(), claimWaits.size());
     }
     java.util.Arrays.sort(waits);
-    return new Result(
-        result,
-        rescued.get(),
-        refused.get(),
-        db.roundTrips(),
-        Duration.ofNanos(percentile(waits, 0.50)),
-        Duration.ofNanos(percentile(waits, 0.99)));
+    Result r =
+        new Result(
+            result,
+            rescued.get(),
+            refused.get(),
+            db.roundTrips(),
+            Duration.ofNanos(percentile(waits, 0.50)),
+            Duration.ofNanos(percentile(waits, 0.99)));
+    addToReport(r);
+    return r;
+  }
+
+  /**
+   * Adds what only a shared batch has to the run's JSON report: the documents this worker took over
+   * (their calls may have been paid twice), its refused outcomes, round trips, claim to start.
+   */
+  private void addToReport(Result r) throws IOException {
+    java.nio.file.Path file = options.report();
+    if (file == null || !java.nio.file.Files.isRegularFile(file)) {
+      return;
+    }
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode report =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode shared = report.putObject("shared_batch");
+    shared.put("worker", id);
+    shared.put("taken_over", r.rescued());
+    shared.put("outcomes_refused", r.refused());
+    shared.put("database_round_trips", r.roundTrips());
+    shared.put("claim_to_start_p50_ms", r.claimToStartP50().toMillis());
+    shared.put("claim_to_start_p99_ms", r.claimToStartP99().toMillis());
+    SafePaths.writeAtomically(
+        file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
   }
 
   private static long percentile(long[] sorted, double q) {
