@@ -40,20 +40,53 @@ class ChannelAllocationTest {
   @Test
   void aBlockingReceiveAllocatesNothingInSteadyState() throws Exception {
     var mx = threads();
-    for (java.util.function.Supplier<Channel<Integer>> make :
-        java.util.List.<java.util.function.Supplier<Channel<Integer>>>of(
-            Channel::rendezvous, () -> Channel.buffered(16))) {
+    assertLeastUnderBound(
+        "receive",
+        ChannelAllocationTest::receiveBytes,
+        mx,
+        Channel::rendezvous,
+        () -> Channel.buffered(16));
+  }
+
+  @Test
+  void aBlockingSendAllocatesNothingInSteadyState() throws Exception {
+    var mx = threads();
+    assertLeastUnderBound(
+        "send",
+        ChannelAllocationTest::sendBytes,
+        mx,
+        Channel::rendezvous,
+        () -> Channel.buffered(1));
+  }
+
+  /** Bytes one blocking side allocated over {@link #ROUNDS} rounds on a channel. */
+  @FunctionalInterface
+  private interface Measure {
+    long bytes(com.sun.management.ThreadMXBean mx, Channel<Integer> ch) throws Exception;
+  }
+
+  /** For each kind of channel, the least of {@link #ATTEMPTS} measurements is under the bound. */
+  @SafeVarargs
+  private static void assertLeastUnderBound(
+      String what,
+      Measure measure,
+      com.sun.management.ThreadMXBean mx,
+      java.util.function.Supplier<Channel<Integer>>... kinds)
+      throws Exception {
+    for (java.util.function.Supplier<Channel<Integer>> make : kinds) {
       long least = Long.MAX_VALUE;
       String name = null;
       for (int attempt = 0; attempt < ATTEMPTS && least >= ROUNDS * 4L; attempt++) {
         Channel<Integer> ch = make.get();
         name = ch.toString();
-        least = Math.min(least, receiveBytes(mx, ch));
+        least = Math.min(least, measure.bytes(mx, ch));
       }
       assertTrue(
           least < ROUNDS * 4L,
           name
-              + ": a blocking receive allocated "
+              + ": a blocking "
+              + what
+              + " allocated "
               + least
               + " bytes over "
               + ROUNDS
@@ -92,32 +125,6 @@ class ChannelAllocationTest {
     receiver.join(Duration.ofSeconds(30));
     assertEquals(null, failure.get());
     return bytes.get();
-  }
-
-  @Test
-  void aBlockingSendAllocatesNothingInSteadyState() throws Exception {
-    var mx = threads();
-    for (java.util.function.Supplier<Channel<Integer>> make :
-        java.util.List.<java.util.function.Supplier<Channel<Integer>>>of(
-            Channel::rendezvous, () -> Channel.buffered(1))) {
-      long least = Long.MAX_VALUE;
-      String name = null;
-      for (int attempt = 0; attempt < ATTEMPTS && least >= ROUNDS * 4L; attempt++) {
-        Channel<Integer> ch = make.get();
-        name = ch.toString();
-        least = Math.min(least, sendBytes(mx, ch));
-      }
-      assertTrue(
-          least < ROUNDS * 4L,
-          name
-              + ": a blocking send allocated "
-              + least
-              + " bytes over "
-              + ROUNDS
-              + " rounds (the least of "
-              + ATTEMPTS
-              + " attempts)");
-    }
   }
 
   /** Bytes the sending thread allocated over {@link #ROUNDS} sends that each blocked. */

@@ -2,7 +2,6 @@ package dev.fanout.cli;
 
 import dev.fanout.translate.Export;
 import dev.fanout.translate.store.Postgres;
-import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,12 +27,7 @@ import picocli.CommandLine.Spec;
 public final class ExportCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "URL",
-      description = "The batch's database: postgresql://USER@HOST:PORT/DB or a JDBC URL.")
-  String state;
+  @Mixin SharedState shared = new SharedState();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
   Path out;
@@ -40,11 +35,14 @@ public final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    if (!(StateStores.parse(state, out) instanceof StateStores.Postgres pg)) {
-      err.println("fanout export: --state must be a PostgreSQL URL (postgresql://USER@HOST/DB)");
+    String url;
+    try {
+      url = shared.url();
+    } catch (IllegalArgumentException e) {
+      err.println("fanout export: " + e.getMessage());
       return 1;
     }
-    try (Postgres db = Postgres.open(pg.url(), 2)) {
+    try (Postgres db = Postgres.open(url, 2)) {
       err.println("batch: " + SharedBatch.counts(db));
       Export.Result r = Export.write(db, out);
       err.println(

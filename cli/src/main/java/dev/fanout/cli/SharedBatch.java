@@ -8,9 +8,7 @@ import dev.fanout.translate.store.Postgres;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What {@code translate --state postgresql://...} and {@code worker} share: running this process's
@@ -18,21 +16,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class SharedBatch {
   private SharedBatch() {}
-
-  /** This process's worker id: host, pid and a random part (a restarted process is a new one). */
-  static String workerId() {
-    byte[] r = new byte[3];
-    ThreadLocalRandom.current().nextBytes(r);
-    return hostName() + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(r);
-  }
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "localhost";
-    }
-  }
 
   /**
    * Works on the batch until it is done (or SIGTERM: what is held is recorded or handed back, and
@@ -50,7 +33,7 @@ final class SharedBatch {
       PrintWriter err)
       throws IOException {
     {
-      String id = workerId();
+      String id = ClusterWorker.newId();
       if (!quiet) {
         err.println("worker " + id + " on " + db);
       }

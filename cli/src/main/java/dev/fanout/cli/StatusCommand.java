@@ -1,16 +1,15 @@
 package dev.fanout.cli;
 
+import dev.fanout.translate.store.DocumentQueue;
 import dev.fanout.translate.store.Postgres;
-import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
+import dev.fanout.translate.store.Workers;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code fanout status}: how far a batch shared through PostgreSQL is. */
@@ -26,91 +25,59 @@ import picocli.CommandLine.Spec;
 public final class StatusCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "URL",
-      description = "The batch's database: postgresql://USER@HOST:PORT/DB or a JDBC URL.")
-  String state;
+  @Mixin SharedState shared = new SharedState();
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (!(StateStores.parse(state, Path.of(".")) instanceof StateStores.Postgres pg)) {
-      err.println("fanout status: --state must be a PostgreSQL URL (postgresql://USER@HOST/DB)");
+    String url;
+    try {
+      url = shared.url();
+    } catch (IllegalArgumentException e) {
+      err.println("fanout status: " + e.getMessage());
       return 1;
     }
-    try (Postgres db = Postgres.open(pg.url(), 2)) {
+    try (Postgres db = Postgres.open(url, 2)) {
       out.println("batch in " + db + ": " + SharedBatch.counts(db));
-      db.transaction(
-          c -> {
-            try (Statement s = c.createStatement()) {
-              out.println();
-              out.println("tenant               pending    held      done    failed  taken over");
-              try (ResultSet rs =
-                  s.executeQuery(
-                      "SELECT tenant, count(*) FILTER (WHERE status = 'pending'),"
-                          + " count(*) FILTER (WHERE status = 'running'),"
-                          + " count(*) FILTER (WHERE status = 'done'),"
-                          + " count(*) FILTER (WHERE status = 'failed'), sum(rescues)"
-                          + " FROM documents GROUP BY tenant ORDER BY tenant COLLATE \"C\"")) {
-                while (rs.next()) {
+      out.println();
+      out.println("tenant               pending    held      done    failed  taken over");
+      new DocumentQueue(db)
+          .countsByTenant()
+          .forEach(
+              (tenant, c) ->
                   out.println(
                       String.format(
                           Locale.ROOT,
                           "%-16s %,11d %,7d %,9d %,9d %,11d",
-                          rs.getString(1),
-                          rs.getLong(2),
-                          rs.getLong(3),
-                          rs.getLong(4),
-                          rs.getLong(5),
-                          rs.getLong(6)));
-                }
-              }
-              out.println();
-              out.println("workers (held: documents under a lease now)");
-              try (ResultSet rs =
-                  s.executeQuery(
-                      "SELECT w.id, w.stopped IS NOT NULL,"
-                          + " extract(epoch FROM now() - w.seen)::bigint, w.stale,"
-                          + " (SELECT count(*) FROM documents d"
-                          + " WHERE d.owner = w.id AND d.status = 'running'),"
-                          + " (SELECT min(lease_until) - now() FROM documents d"
-                          + " WHERE d.owner = w.id AND d.status = 'running')"
-                          + " FROM workers w ORDER BY w.started")) {
-                while (rs.next()) {
-                  out.println(
-                      String.format(
-                          Locale.ROOT,
-                          "  %s: %s, seen %d s ago, holds %d%s%s",
-                          rs.getString(1),
-                          rs.getBoolean(2) ? "stopped" : "running",
-                          rs.getLong(3),
-                          rs.getLong(5),
-                          rs.getString(6) == null
-                              ? ""
-                              : " (next lease ends in " + rs.getString(6) + ")",
-                          rs.getLong(4) > 0 ? ", " + rs.getLong(4) + " outcomes refused" : ""));
-                }
-              }
-              try (ResultSet rs =
-                  s.executeQuery(
-                      "SELECT reason, count(*) FROM documents WHERE status = 'failed'"
-                          + " GROUP BY reason ORDER BY count(*) DESC, reason")) {
-                boolean first = true;
-                while (rs.next()) {
-                  if (first) {
-                    out.println();
-                    out.println("failures by reason");
-                    first = false;
-                  }
-                  out.println("  " + rs.getString(1) + ": " + rs.getLong(2));
-                }
-              }
-            }
-            return null;
-          });
+                          tenant,
+                          c.pending(),
+                          c.running(),
+                          c.done(),
+                          c.failed(),
+                          c.rescues())));
+      out.println();
+      out.println("workers (held: documents under a lease now)");
+      for (Workers.Worker w : new Workers(db).list()) {
+        out.println(
+            String.format(
+                Locale.ROOT,
+                "  %s: %s, seen %d s ago, holds %d%s%s",
+                w.id(),
+                w.stopped() ? "stopped" : "running",
+                w.seen().toSeconds(),
+                w.holds(),
+                w.nextLeaseEnds() == null
+                    ? ""
+                    : " (next lease ends in " + w.nextLeaseEnds().toMillis() / 1000.0 + " s)",
+                w.refused() > 0 ? ", " + w.refused() + " outcomes refused" : ""));
+      }
+      Map<String, Long> reasons = new DocumentQueue(db).failuresByReason();
+      if (!reasons.isEmpty()) {
+        out.println();
+        out.println("failures by reason");
+        reasons.forEach((reason, n) -> out.println("  " + reason + ": " + n));
+      }
       out.flush();
       return 0;
     } catch (StoreException e) {

@@ -15,7 +15,6 @@ import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -70,32 +70,7 @@ public final class TranslateCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
   Path out;
 
-  @Option(
-      names = "--backend",
-      defaultValue = "auto",
-      paramLabel = "NAME",
-      description =
-          "auto, apertium, libretranslate or pseudo (default: ${DEFAULT-VALUE}: LibreTranslate"
-              + " with --url, else Apertium when installed, else pseudo).")
-  String backend;
-
-  @Option(
-      names = "--url",
-      paramLabel = "URL",
-      description = "The server: a LibreTranslate API, or an Apertium APy with --backend apertium.")
-  URI url;
-
-  @Option(
-      names = "--api-key",
-      paramLabel = "KEY",
-      description = "API key for tenants without their own (or set FANOUT_API_KEY). Never logged.")
-  String apiKey;
-
-  @Option(
-      names = "--tenant-keys",
-      paramLabel = "FILE",
-      description = "Lines 'tenant=key': each tenant's own API key.")
-  Path tenantKeys;
+  @Mixin BackendOptions backend = new BackendOptions();
 
   @Option(
       names = "--workers",
@@ -212,8 +187,8 @@ public final class TranslateCommand implements Callable<Integer> {
               .retries(retries)
               .retryFailed(retryFailed)
               .report(report)
-              .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
-              .tenantKeys(tenantKeys == null ? Map.of() : readTenantKeys(tenantKeys))
+              .defaultKey(backend.defaultKey())
+              .tenantKeys(backend.tenantKeys())
               .maxServerDelay(maxRetryAfter)
               .glossary(glossary == null ? Glossary.NONE : Glossary.read(glossary))
               .frontMatterKeys(
@@ -224,7 +199,7 @@ public final class TranslateCommand implements Callable<Integer> {
       if (pricePerMillion < 0 || Double.isNaN(pricePerMillion)) {
         throw new IllegalArgumentException("--price-per-million-chars must be 0 or more");
       }
-      backendChoice = Backends.choose(backend, url, options.from(), options.to());
+      backendChoice = backend.choose(options.from(), options.to());
     } catch (IllegalArgumentException | UsageException e) {
       err.println("fanout translate: " + e.getMessage());
       return 1;

@@ -6,20 +6,18 @@ import dev.fanout.translate.Translator;
 import dev.fanout.translate.backend.Backends;
 import dev.fanout.translate.store.BatchPlan;
 import dev.fanout.translate.store.Postgres;
-import dev.fanout.translate.store.StateStores;
 import dev.fanout.translate.store.StoreException;
 import dev.fanout.translate.store.Workers;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -43,14 +41,7 @@ import picocli.CommandLine.Spec;
 public final class WorkerCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "URL",
-      description =
-          "The batch's database: postgresql://USER@HOST:PORT/DB or a JDBC URL; the password from"
-              + " PGPASSWORD or ~/.pgpass.")
-  String state;
+  @Mixin SharedState shared = new SharedState();
 
   @Option(
       names = "--workers",
@@ -59,27 +50,7 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Documents in flight at once in this worker (default: ${DEFAULT-VALUE}).")
   int workers;
 
-  @Option(
-      names = "--backend",
-      defaultValue = "auto",
-      paramLabel = "NAME",
-      description = "auto, apertium, libretranslate or pseudo: the same as the batch's.")
-  String backend;
-
-  @Option(names = "--url", paramLabel = "URL", description = "The backend's server.")
-  URI url;
-
-  @Option(
-      names = "--api-key",
-      paramLabel = "KEY",
-      description = "API key for tenants without their own (or set FANOUT_API_KEY). Never logged.")
-  String apiKey;
-
-  @Option(
-      names = "--tenant-keys",
-      paramLabel = "FILE",
-      description = "Lines 'tenant=key': each tenant's own API key.")
-  Path tenantKeys;
+  @Mixin BackendOptions backend = new BackendOptions();
 
   @Option(
       names = "--glossary",
@@ -110,8 +81,11 @@ public final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    if (!(StateStores.parse(state, Path.of(".")) instanceof StateStores.Postgres pg)) {
-      err.println("fanout worker: --state must be a PostgreSQL URL (postgresql://USER@HOST/DB)");
+    String url;
+    try {
+      url = shared.url();
+    } catch (IllegalArgumentException e) {
+      err.println("fanout worker: " + e.getMessage());
       return 1;
     }
     if (workers < 1 || lease.toMillis() < 100) {
@@ -119,7 +93,7 @@ public final class WorkerCommand implements Callable<Integer> {
       return 1;
     }
     Path scratch = null;
-    try (Postgres db = Postgres.open(pg.url(), workers + 4)) {
+    try (Postgres db = Postgres.open(url, workers + 4)) {
       BatchPlan.Settings plan = awaitPlan(db, err);
       if (plan == null) {
         return 0; // interrupted while waiting
@@ -133,14 +107,13 @@ public final class WorkerCommand implements Callable<Integer> {
               .retries(plan.retries())
               .maxServerDelay(plan.maxRetryAfter())
               .frontMatterKeys(plan.frontMatterKeys())
-              .defaultKey(apiKey != null ? apiKey : System.getenv("FANOUT_API_KEY"))
-              .tenantKeys(
-                  tenantKeys == null ? Map.of() : TranslateCommand.readTenantKeys(tenantKeys))
+              .defaultKey(backend.defaultKey())
+              .tenantKeys(backend.tenantKeys())
               .glossary(glossary == null ? Glossary.NONE : Glossary.read(glossary))
               .report(report)
               .outputsInStore(true)
               .build();
-      Backends.Choice choice = Backends.choose(backend, url, options.from(), options.to());
+      Backends.Choice choice = backend.choose(options.from(), options.to());
       try (Translator translator = choice.translator()) {
         if (!quiet) {
           err.println("backend: " + choice.reason());

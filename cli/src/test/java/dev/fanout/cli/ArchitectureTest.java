@@ -74,6 +74,9 @@ class ArchitectureTest {
     assertEquals(List.of(), matching(job, "dev.fanout.translate.backend"), "the job -> a backend");
     assertEquals(List.of(), matching(job, "org.xerial"), "the job knows no SQLite");
     assertEquals(List.of(), matching(job, "java.sql"), "the job knows no JDBC");
+    // the commands (status, export, worker) ask the store; the SQL stays in translate.store
+    assertEquals(
+        List.of(), matching(imports("cli", "dev/fanout/cli"), "java.sql"), "the CLI knows no JDBC");
   }
 
   @Test

@@ -223,6 +223,18 @@ class SharedBatchTest {
     }
   }
 
+  /** The documents the batch has done. */
+  private static long done(String db) throws Exception {
+    return query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'");
+  }
+
+  /** A LibreTranslate-like upstream on loopback, pseudo-translating, {@code ms} per call. */
+  private static UpstreamServer upstream(long ms) throws IOException {
+    return UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
+        .latency(java.time.Duration.ofMillis(ms))
+        .start();
+  }
+
   /** The keys of the documents a process holds now. */
   private static java.util.Set<String> heldBy(String db, long pid) throws Exception {
     java.util.Set<String> keys = new java.util.HashSet<>();
@@ -314,10 +326,7 @@ class SharedBatchTest {
     int n = 600;
     Path in = corpus(n);
     String db = TestPostgres.database();
-    try (UpstreamServer upstream =
-        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
-            .latency(java.time.Duration.ofMillis(30))
-            .start()) {
+    try (UpstreamServer upstream = upstream(30)) {
       String url = upstream.uri().toString();
       Process planner = fanout("planner.log", translateArgs(in, db, url, "2s"));
       Process victim = fanout("victim.log", workerArgs(db, url, "2s"));
@@ -326,14 +335,11 @@ class SharedBatchTest {
       try {
         until(
             "the victim to hold documents while others are done",
-            () ->
-                !heldBy(db, victim.pid()).isEmpty()
-                    && query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'")
-                        >= 50);
+            () -> !heldBy(db, victim.pid()).isEmpty() && done(db) >= 50);
         victim.destroyForcibly(); // SIGKILL
         victim.waitFor(30, TimeUnit.SECONDS);
         held = heldBy(db, victim.pid());
-        doneBefore = query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'");
+        doneBefore = done(db);
         assertTrue(planner.waitFor(80, TimeUnit.SECONDS), logs());
       } finally {
         planner.destroyForcibly();
@@ -341,7 +347,7 @@ class SharedBatchTest {
       }
       assertEquals(0, planner.exitValue(), logs());
       assertTrue(!held.isEmpty(), "the victim held documents when it died");
-      assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
+      assertEquals(n + 1, done(db));
       assertEquals(
           held.size(),
           query(db, "SELECT sum(rescues) FROM fanout.documents"),
@@ -380,10 +386,7 @@ class SharedBatchTest {
     int n = 300;
     Path in = corpus(n);
     String db = TestPostgres.database();
-    try (UpstreamServer upstream =
-        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
-            .latency(java.time.Duration.ofMillis(100))
-            .start()) {
+    try (UpstreamServer upstream = upstream(100)) {
       String url = upstream.uri().toString();
       Process planner = fanout("planner.log", translateArgs(in, db, url, "1s"));
       Process paused = fanout("paused.log", workerArgs(db, url, "1s"));
@@ -417,7 +420,7 @@ class SharedBatchTest {
       }
       assertEquals(0, planner.exitValue(), logs());
       assertEquals(0, paused.exitValue(), logs());
-      assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
+      assertEquals(n + 1, done(db));
       long refused =
           query(db, "SELECT stale FROM fanout.workers WHERE id LIKE '%:" + paused.pid() + ":%'");
       assertTrue(refused >= 1, "the paused worker's outcomes were refused: " + refused + logs());
@@ -434,18 +437,13 @@ class SharedBatchTest {
     int n = 600;
     Path in = corpus(n);
     try (TestPostgres pg = TestPostgres.start();
-        UpstreamServer upstream =
-            UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
-                .latency(java.time.Duration.ofMillis(50))
-                .start()) {
+        UpstreamServer upstream = upstream(50)) {
       String db = pg.createDatabase();
       String url = upstream.uri().toString();
       Process planner = fanout("planner.log", translateArgs(in, db, url, "30s"));
       Process worker = fanout("worker.log", workerArgs(db, url, "30s"));
       try {
-        until(
-            "some documents done",
-            () -> query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'") >= 50);
+        until("some documents done", () -> done(db) >= 50);
         pg.stop();
         Thread.sleep(3000); // the outage: both workers wait for the database
         assertTrue(planner.isAlive() && worker.isAlive(), "a worker gave up\n" + logs());
@@ -459,7 +457,7 @@ class SharedBatchTest {
       }
       assertEquals(0, planner.exitValue(), logs());
       assertEquals(0, worker.exitValue(), logs());
-      assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
+      assertEquals(n + 1, done(db));
       assertEquals(0, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'failed'"));
       assertTrue(Files.readString(dir.resolve("worker.log")).contains("is not answering"), logs());
     }
@@ -470,10 +468,7 @@ class SharedBatchTest {
     int n = 400;
     Path in = corpus(n);
     String db = TestPostgres.database();
-    try (UpstreamServer upstream =
-        UpstreamServer.builder(new TranslatorEngine(new PseudoTranslator()))
-            .latency(java.time.Duration.ofMillis(100))
-            .start()) {
+    try (UpstreamServer upstream = upstream(100)) {
       String url = upstream.uri().toString();
       Process planner = fanout("planner.log", translateArgs(in, db, url, "30s"));
       Process worker = fanout("worker.log", workerArgs(db, url, "30s"));
@@ -490,7 +485,7 @@ class SharedBatchTest {
         worker.destroyForcibly();
       }
       assertEquals(0, planner.exitValue(), logs());
-      assertEquals(n + 1, query(db, "SELECT count(*) FROM fanout.documents WHERE status = 'done'"));
+      assertEquals(n + 1, done(db));
       assertEquals(
           0, query(db, "SELECT sum(rescues) FROM fanout.documents"), "no lease had to run out");
     }

@@ -255,6 +255,20 @@ public final class ClusterWorker {
     workers.stopped(id, refused.get());
   }
 
+  /**
+   * {@return a new worker id: this host, this process and a random part, so a restarted process is
+   * a new worker}
+   */
+  public static String newId() {
+    byte[] r = new byte[3];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(r);
+    return host()
+        + ":"
+        + ProcessHandle.current().pid()
+        + ":"
+        + java.util.HexFormat.of().formatHex(r);
+  }
+
   static String host() {
     try {
       return java.net.InetAddress.getLocalHost().getHostName();
@@ -397,7 +411,7 @@ public final class ClusterWorker {
           room.release();
           continue;
         } else if (change instanceof Put p && held.containsKey(p.row().key())) {
-          fenced.add(new DocumentQueue.Outcome(held.get(p.row().key()), p.row(), List.of()));
+          fenced.add(new DocumentQueue.Outcome(held.get(p.row().key()), p.row()));
         } else if (change instanceof Remember r) {
           learned.add(r); // written with the outcomes: one round trip for both
         } else {

@@ -231,14 +231,11 @@ public final class DocumentQueue {
    *
    * @param fence the fence of the claim that held it
    * @param row the outcome: done (with its translation) or failed
-   * @param learned units of the translation memory it paid for, kept whether or not the outcome is
-   *     refused (they were paid for either way)
    */
-  public record Outcome(long fence, StateStore.Row row, List<StateStore.Memory> learned) {
+  public record Outcome(long fence, StateStore.Row row) {
     /** Checks the components. */
     public Outcome {
       Objects.requireNonNull(row, "row");
-      learned = List.copyOf(learned);
     }
   }
 
@@ -349,17 +346,6 @@ public final class DocumentQueue {
     return refused;
   }
 
-  /** {@link #complete(List, List)} with each outcome's own learned units. */
-  public List<String> complete(List<Outcome> outcomes) {
-    List<StateStore.Remember> learned = new ArrayList<>();
-    for (Outcome o : outcomes) {
-      for (StateStore.Memory u : o.learned()) {
-        learned.add(new StateStore.Remember(u, o.row().run()));
-      }
-    }
-    return complete(outcomes, learned);
-  }
-
   /**
    * Hands back every document {@code owner} holds, for others to claim now rather than after its
    * lease (a worker that is stopping). Wakes idle workers.
@@ -417,6 +403,48 @@ public final class DocumentQueue {
             rs.next();
             return new Counts(
                 rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+          }
+        });
+  }
+
+  /** {@return the counts of each tenant, by tenant in byte order} */
+  public java.util.Map<String, Counts> countsByTenant() {
+    return db.statement(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT tenant, count(*) FILTER (WHERE status = 'pending'),"
+                          + " count(*) FILTER (WHERE status = 'running'),"
+                          + " count(*) FILTER (WHERE status = 'done'),"
+                          + " count(*) FILTER (WHERE status = 'failed'), sum(rescues)"
+                          + " FROM documents GROUP BY tenant ORDER BY tenant COLLATE \"C\"")) {
+            java.util.Map<String, Counts> out = new java.util.LinkedHashMap<>();
+            while (rs.next()) {
+              out.put(
+                  rs.getString(1),
+                  new Counts(
+                      rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+            }
+            return out;
+          }
+        });
+  }
+
+  /** {@return the failed documents' count by reason, the most frequent first} */
+  public java.util.Map<String, Long> failuresByReason() {
+    return db.statement(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT reason, count(*) FROM documents WHERE status = 'failed'"
+                          + " GROUP BY reason ORDER BY count(*) DESC, reason")) {
+            java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+            while (rs.next()) {
+              out.put(rs.getString(1), rs.getLong(2));
+            }
+            return out;
           }
         });
   }

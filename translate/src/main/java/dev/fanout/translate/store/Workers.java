@@ -52,6 +52,60 @@ public final class Workers {
         });
   }
 
+  /**
+   * One worker as {@code fanout status} shows it.
+   *
+   * @param id its id (host, process, random part)
+   * @param stopped whether it said it stopped (a worker killed says nothing: see {@code seen})
+   * @param seen how long ago it was last seen (it renews every third of its lease)
+   * @param holds documents under its lease now
+   * @param nextLeaseEnds how soon the first of those leases ends, or null when it holds none
+   * @param refused its outcomes refused because another worker took the document over
+   */
+  public record Worker(
+      String id,
+      boolean stopped,
+      Duration seen,
+      long holds,
+      Duration nextLeaseEnds,
+      long refused) {}
+
+  /** {@return every worker that joined, oldest first} */
+  public java.util.List<Worker> list() {
+    return db.statement(
+        c -> {
+          try (Statement s = c.createStatement();
+              java.sql.ResultSet rs =
+                  s.executeQuery(
+                      "SELECT w.id, w.stopped IS NOT NULL,"
+                          + " extract(epoch FROM now() - w.seen), w.stale,"
+                          + " (SELECT count(*) FROM documents d"
+                          + " WHERE d.owner = w.id AND d.status = 'running'),"
+                          + " (SELECT extract(epoch FROM min(lease_until) - now()) FROM documents d"
+                          + " WHERE d.owner = w.id AND d.status = 'running')"
+                          + " FROM workers w ORDER BY w.started")) {
+            java.util.List<Worker> out = new java.util.ArrayList<>();
+            while (rs.next()) {
+              double ends = rs.getDouble(6);
+              boolean holdsNone = rs.wasNull();
+              out.add(
+                  new Worker(
+                      rs.getString(1),
+                      rs.getBoolean(2),
+                      seconds(rs.getDouble(3)),
+                      rs.getLong(5),
+                      holdsNone ? null : seconds(ends),
+                      rs.getLong(4)));
+            }
+            return out;
+          }
+        });
+  }
+
+  private static Duration seconds(double s) {
+    return Duration.ofMillis(Math.round(s * 1000));
+  }
+
   private interface Binder {
     void bind(PreparedStatement ps) throws SQLException;
   }

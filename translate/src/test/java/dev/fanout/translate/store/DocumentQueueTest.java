@@ -61,7 +61,7 @@ class DocumentQueueTest {
             new StateStore.Cost(1, 1, 4),
             by + ":" + c.text(),
             1);
-    return new DocumentQueue.Outcome(c.fence(), row, List.of());
+    return new DocumentQueue.Outcome(c.fence(), row);
   }
 
   private String translationOf(String key) {
@@ -104,7 +104,7 @@ class DocumentQueueTest {
                         }
                         outcomes.add(done(c, owner));
                       }
-                      refused.addAndGet(queue.complete(outcomes).size());
+                      refused.addAndGet(queue.complete(outcomes, List.of()).size());
                     }
                   }));
     }
@@ -138,11 +138,12 @@ class DocumentQueueTest {
     DocumentQueue.Claimed b = taken.get(0);
     assertTrue(b.rescued());
     assertTrue(b.fence() > a.fence());
-    assertEquals(List.of("j:in.jsonl:1"), queue.complete(List.of(done(a, "a"))), "a is refused");
-    assertEquals(List.of(), queue.complete(List.of(done(b, "b"))));
+    assertEquals(
+        List.of("j:in.jsonl:1"), queue.complete(List.of(done(a, "a")), List.of()), "a is refused");
+    assertEquals(List.of(), queue.complete(List.of(done(b, "b")), List.of()));
     assertEquals("b:text 1", translationOf("j:in.jsonl:1"));
     // and a's late outcome cannot overwrite b's recorded one either
-    assertEquals(List.of("j:in.jsonl:1"), queue.complete(List.of(done(a, "a"))));
+    assertEquals(List.of("j:in.jsonl:1"), queue.complete(List.of(done(a, "a")), List.of()));
     assertEquals("b:text 1", translationOf("j:in.jsonl:1"));
     assertEquals(new DocumentQueue.Counts(0, 0, 1, 0, 1), queue.counts());
   }
@@ -152,7 +153,7 @@ class DocumentQueueTest {
     queue.enqueue(docs(1), 1);
     DocumentQueue.Claimed a = queue.claim("a", 1, Duration.ofMillis(100)).get(0);
     Thread.sleep(300);
-    assertEquals(List.of(), queue.complete(List.of(done(a, "a"))), "not paid for twice");
+    assertEquals(List.of(), queue.complete(List.of(done(a, "a")), List.of()), "not paid for twice");
     assertEquals("a:text 1", translationOf("j:in.jsonl:1"));
   }
 
@@ -167,7 +168,7 @@ class DocumentQueueTest {
     }
     List<DocumentQueue.Outcome> outcomes = new ArrayList<>();
     held.forEach(c -> outcomes.add(done(c, "a")));
-    assertEquals(List.of(), queue.complete(outcomes));
+    assertEquals(List.of(), queue.complete(outcomes, List.of()));
     assertEquals(0, queue.renew("a", Duration.ofMillis(300)), "nothing held any more");
   }
 
@@ -179,7 +180,8 @@ class DocumentQueueTest {
     List<DocumentQueue.Claimed> b = queue.claim("b", 2, Duration.ofMinutes(10));
     assertEquals(2, b.size());
     assertFalse(b.get(0).rescued(), "a release is not a rescue");
-    assertEquals(2, queue.complete(List.of(done(a.get(0), "a"), done(a.get(1), "a"))).size());
+    assertEquals(
+        2, queue.complete(List.of(done(a.get(0), "a"), done(a.get(1), "a")), List.of()).size());
   }
 
   @Test
@@ -187,7 +189,7 @@ class DocumentQueueTest {
     queue.enqueue(docs(1), 1);
     DocumentQueue.Claimed old = queue.claim("a", 1, Duration.ofMinutes(10)).get(0);
     queue.enqueue(docs(1), 2); // the file changed; planned again
-    assertEquals(List.of("j:in.jsonl:1"), queue.complete(List.of(done(old, "a"))));
+    assertEquals(List.of("j:in.jsonl:1"), queue.complete(List.of(done(old, "a")), List.of()));
     assertEquals(1, queue.counts().pending());
   }
 
